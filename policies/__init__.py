@@ -1,0 +1,51 @@
+"""Pluggable scheduling policies, created by name.
+
+>>> import policies
+>>> policy = policies.make("fcfs-h")
+
+Built-in policies are imported lazily (RELMAS pulls in torch), so ``policies.available()`` is
+cheap. Register your own with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from mas_sim.errors import PolicyError, unknown_name
+from mas_sim.view import Policy
+
+#: Built-in policies: registry name -> "module:factory".
+_BUILTIN: dict[str, str] = {
+    "fcfs-h": "policies.fcfs:FcfsH",
+}
+
+_USER: dict[str, Callable[..., Policy]] = {}
+
+
+def available() -> list[str]:
+    """Names accepted by :func:`make`, sorted."""
+    return sorted({*_BUILTIN, *_USER})
+
+
+def register(name: str, factory: Callable[..., Policy], *, overwrite: bool = False) -> None:
+    """Make ``factory(**options)`` available as ``make(name, **options)``."""
+    if not overwrite and (name in _BUILTIN or name in _USER):
+        raise PolicyError(f"policy {name!r} is already registered")
+    _USER[name] = factory
+
+
+def make(name: str, **options: Any) -> Policy:
+    """Create the policy registered as ``name`` with keyword ``options``."""
+    if name in _USER:
+        factory = _USER[name]
+    elif name in _BUILTIN:
+        module_name, _, attr = _BUILTIN[name].partition(":")
+        factory = getattr(importlib.import_module(module_name), attr)
+    else:
+        raise PolicyError(unknown_name("policy", name, available()))
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise PolicyError(f"policy {name!r}: bad options {sorted(options)}: {exc}") from None
