@@ -16,6 +16,7 @@ bandwidth in bytes/cycle; energy in pJ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -65,10 +66,11 @@ class SchedulerView:
     """``[R]`` earliest start allowed by predecessors *outside* the RQ: ``now`` if they have all
     finished, else the projected finish (at current DRAM rates) of the latest one still running.
     Predecessors inside the RQ are given by :attr:`predecessors`."""
-    predecessors: tuple[tuple[int, ...], ...]
-    """For each SJ, the RQ indices of its predecessors that are themselves in the RQ."""
-    successors: tuple[tuple[int, ...], ...]
-    """For each SJ, the RQ indices of its successors in the RQ."""
+    pred_indptr: IntArray
+    """``[R + 1]`` CSR row pointers of the in-RQ predecessor lists (see :attr:`predecessors`)."""
+    pred_indices: IntArray
+    """CSR column indices: the predecessors of SJ ``i`` that are themselves in the RQ are
+    ``pred_indices[pred_indptr[i]:pred_indptr[i + 1]]`` (RQ indices, all lower than ``i``)."""
     priority: IntArray
     """``[R]`` the request's priority class (PREMA's 1, 3, 9 by default; larger = more important)."""
     tenant: IntArray
@@ -97,11 +99,27 @@ class SchedulerView:
         """M, the number of sub-accelerators."""
         return int(self.sa_busy_for.shape[0])
 
+    @cached_property
+    def predecessors(self) -> tuple[tuple[int, ...], ...]:
+        """For each SJ, the RQ indices of its predecessors that are themselves in the RQ."""
+        ptr = self.pred_indptr.tolist()
+        idx = self.pred_indices.tolist()
+        return tuple(tuple(idx[ptr[i]:ptr[i + 1]]) for i in range(self.size))
+
+    @cached_property
+    def successors(self) -> tuple[tuple[int, ...], ...]:
+        """For each SJ, the RQ indices of its successors that are in the RQ."""
+        succ: list[list[int]] = [[] for _ in range(self.size)]
+        for v, preds in enumerate(self.predecessors):
+            for u in preds:
+                succ[u].append(v)
+        return tuple(tuple(s) for s in succ)
+
     @property
     def edges(self) -> IntArray:
         """``[E, 2]`` (predecessor, successor) pairs of RQ indices."""
-        pairs = [(u, v) for v, preds in enumerate(self.predecessors) for u in preds]
-        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        succ = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self.pred_indptr))
+        return np.stack([self.pred_indices.astype(np.int64), succ], axis=1).reshape(-1, 2)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,97 @@
+"""``mas-sim compare``: several policies on one scenario, as one table (and Gantt charts)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import policies
+from mas_sim.cli.options import add_scenario_options, human, write_json
+from mas_sim.cli.run import add_output_options, record, run_one, write_outputs
+from mas_sim.errors import PolicyError, unknown_name
+from mas_sim.io import atomic_path
+
+#: Columns of the printed table: (JSON field, header, format).
+TABLE = (
+    ("policy", "policy", "{}"),
+    ("sla_satisfaction", "SLA", "{:.1%}"),
+    ("met", "met", "{}"),
+    ("missed", "missed", "{}"),
+    ("dropped", "dropped", "{}"),
+    ("antt", "ANTT", "{:.2f}"),
+    ("stp", "STP", "{:.2f}"),
+    ("fairness", "fairness", "{:.2f}"),
+    ("energy_j", "energy mJ", "{:.3f}"),
+    ("mean_sa_utilization", "SA util", "{:.1%}"),
+    ("decision_us_per_subjob", "us/decision", "{:.1f}"),
+)
+
+DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,llf-h,moca"
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``compare``."""
+    p = sub.add_parser("compare", help="compare policies on a scenario",
+                       description="Run several policies on the same scenario and print one "
+                                   "table.")
+    p.add_argument("--policies", default=None, metavar="a,b,c",
+                   help="comma-separated policies (default: every built-in heuristic "
+                        "available)")
+    p.add_argument("--checkpoint", default=None, metavar="PATH",
+                   help="RELMAS checkpoint (default: the shipped one for the scenario)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write compare.csv, compare.json and gantt_<policy>.png into DIR")
+    add_scenario_options(p)
+    add_output_options(p)
+    p.set_defaults(handler=main)
+
+
+def policy_names(spec: str | None) -> list[str]:
+    """The policies to compare; refuses unknown names before anything runs."""
+    known = policies.available()
+    if spec is None:
+        return [n for n in DEFAULT_POLICIES.split(",") if n in known]
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise PolicyError("--policies is empty, expected a comma-separated list")
+    for n in names:
+        if n not in known:
+            raise PolicyError(unknown_name("policy", n, known))
+    return names
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table of the runs."""
+    frame = pd.DataFrame([{h: (f.format(r[k]) if r.get(k) is not None else "-")
+                           for k, h, f in TABLE} for r in rows])
+    return frame.to_string(index=False)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run every policy, print the table, write what was asked."""
+    names = policy_names(args.policies)
+    out_dir = Path(args.out) if args.out else None
+    wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir)
+    runs = []
+    for name in names:
+        result = run_one(args, name, trace=wants_trace)
+        runs.append(record(result, args))
+        write_outputs(result, args, suffix=name if len(names) > 1 else "")
+        if out_dir is not None:
+            result.save_gantt(out_dir / f"gantt_{name}.png",
+                              title=f"{name} on {args.workload}/{args.qos}")
+    print(format_table(runs), file=human(args))
+    payload = {"runs": runs, "workload": args.workload, "qos": args.qos, "seed": args.seed}
+    if out_dir is not None:
+        with atomic_path(out_dir / "compare.csv") as tmp:
+            pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, dict)}
+                          for r in runs]).to_csv(tmp, index=False)
+        write_json(str(out_dir / "compare.json"), payload)
+        print(f"wrote {out_dir}/compare.csv, compare.json and "
+              f"{len(names)} Gantt charts", file=human(args))
+    if args.json:
+        write_json(args.json, payload)
+    return 0

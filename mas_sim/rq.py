@@ -1,0 +1,198 @@
+"""Building the policy's view of the ready queue (RQ) at a tick, fast.
+
+The RQ holds the unstarted sub-jobs (SJs) of the live requests. Sorted by absolute deadline
+(then arrival, job id, layer), it is the requests in deadline order, each with its unstarted
+layers in topological order; so it is assembled from one *block* per request. A block (the
+request's unstarted layers, their in-request predecessor lists and ready flags) changes only
+when one of the request's SJs starts or finishes, so it is cached on the job under the job's
+version; a request with nothing started yet shares one block per model. The per-tick cost is
+then a few numpy operations per request, not Python work per SJ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from mas_sim.errors import ConfigError
+from mas_sim.hardware import SystemSpec
+from mas_sim.jobs import PENDING, Job, SubJob
+from mas_sim.profile import ModelProfile
+from mas_sim.subaccelerator import SubAccelerator
+from mas_sim.view import SchedulerView
+from mas_sim.workload import Request
+
+IntArray = npt.NDArray[np.int64]
+
+
+class ModelTable:
+    """Per-model data the engine looks up on hot paths, with costs stacked across models."""
+
+    def __init__(self, profiles: Mapping[str, ModelProfile], isolated: Mapping[str, float],
+                 system: SystemSpec) -> None:
+        self.names = tuple(sorted(profiles))
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.profiles = [profiles[n] for n in self.names]
+        for p in self.profiles:
+            if p.num_sas != system.num_sas:
+                raise ConfigError(f"model {p.name!r} has costs for {p.num_sas} SAs, the system "
+                                  f"has {system.num_sas}")
+        missing = [n for n in self.names if n not in isolated]
+        if missing:
+            raise ConfigError(f"no isolated latency for model(s) {missing}")
+        self.isolated = [float(isolated[n]) for n in self.names]
+        self.min_latency = [p.latency.min(axis=1).tolist() for p in self.profiles]
+        sizes = [p.num_layers for p in self.profiles]
+        self.offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
+        self.latency = np.concatenate([p.latency for p in self.profiles])
+        """``[sum L, M]`` latencies of every model's layers, stacked by model, cycles."""
+        self.bandwidth = np.concatenate([p.bandwidth for p in self.profiles])
+        self.energy = np.concatenate([p.energy for p in self.profiles])
+        self._full_blocks: list[_Block | None] = [None] * len(self.profiles)
+
+    def new_job(self, request: Request) -> Job:
+        """A fresh job for ``request``."""
+        i = self.index[request.model]
+        return Job(request, self.profiles[i], i, self.isolated[i], self.min_latency[i])
+
+    def block(self, job: Job, unassigned_only: bool) -> _Block:
+        """The RQ block of ``job`` (cached under its version)."""
+        if job.unstarted == len(job.subjobs) and not unassigned_only:
+            full = self._full_blocks[job.model_id]
+            if full is None:
+                full = self._full_blocks[job.model_id] = self._make_block(job, False)
+            return _Block(job.version, full.layers, full.gidx, full.indptr, full.indices,
+                          full.ready, full.position, job.subjobs)
+        cached = job._block
+        if isinstance(cached, _Block) and cached.version == job.version and not unassigned_only:
+            return cached
+        block = self._make_block(job, unassigned_only)
+        job._block = block
+        return block
+
+    def _make_block(self, job: Job, unassigned_only: bool) -> _Block:
+        subjobs = job.subjobs
+        layers = [sj.layer for sj in subjobs
+                  if sj.state == PENDING and not (unassigned_only and sj.sa >= 0)]
+        position = {layer: i for i, layer in enumerate(layers)}
+        preds = job.profile.predecessors
+        indptr = [0]
+        indices: list[int] = []
+        for layer in layers:
+            indices.extend(position[p] for p in preds[layer] if p in position)
+            indptr.append(len(indices))
+        offset = self.offset[job.model_id]
+        return _Block(job.version, layers,
+                      np.asarray(layers, dtype=np.int64) + offset,
+                      np.asarray(indptr, dtype=np.int64),
+                      np.asarray(indices, dtype=np.int64),
+                      np.array([subjobs[layer].preds_left == 0 for layer in layers], dtype=bool),
+                      position, [subjobs[layer] for layer in layers])
+
+
+@dataclass(frozen=True, eq=False)
+class _Block:
+    """One job's slice of the RQ."""
+
+    version: int
+    layers: list[int]
+    gidx: IntArray
+    """Rows of the stacked cost tables."""
+    indptr: IntArray
+    indices: IntArray
+    """Local (in-block) predecessor CSR."""
+    ready: npt.NDArray[np.bool_]
+    position: dict[int, int]
+    """Layer index -> position in the block."""
+    subjobs: list[SubJob]
+
+
+def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTable,
+               sas: Sequence[SubAccelerator], system: SystemSpec, *,
+               unassigned_only: bool = False) -> tuple[SchedulerView, list[SubJob]]:
+    """The view of the RQ made of ``jobs`` (already in deadline order), and its SJs in order.
+
+    The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
+    ``unassigned_only`` keeps only SJs no schedule has assigned yet.
+    """
+    blocks = [models.block(job, unassigned_only) for job in jobs]
+    sizes = np.fromiter((len(b.layers) for b in blocks), dtype=np.int64, count=len(blocks))
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    r = int(starts[-1])
+    m = system.num_sas
+    subjobs: list[SubJob] = []
+    for b in blocks:
+        subjobs.extend(b.subjobs)
+    if r:
+        gidx = np.concatenate([b.gidx for b in blocks])
+        pred_counts = np.fromiter((len(b.indices) for b in blocks), dtype=np.int64,
+                                  count=len(blocks))
+        indices = np.concatenate([b.indices for b in blocks]) + np.repeat(starts[:-1],
+                                                                          pred_counts)
+        pred_base = np.concatenate([[0], np.cumsum(pred_counts)])[:-1]
+        indptr = np.concatenate([np.concatenate([b.indptr[:-1] for b in blocks])
+                                 + np.repeat(pred_base, sizes), [len(indices)]])
+        ready = np.concatenate([b.ready for b in blocks])
+    else:
+        gidx = np.zeros(0, dtype=np.int64)
+        indices = np.zeros(0, dtype=np.int64)
+        indptr = np.zeros(1, dtype=np.int64)
+        ready = np.zeros(0, dtype=bool)
+
+    def per_job(values: list[float] | list[int], dtype: type) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=dtype), sizes)
+
+    reqs = [job.request for job in jobs]
+    release = np.full(r, now)
+    busy = np.zeros(m)
+    running_bw = np.zeros(m)
+    block_start = {id(job): (int(starts[i]), blocks[i]) for i, job in enumerate(jobs)}
+    for sa in sas:
+        transfer, sj = sa.transfer, sa.running
+        if transfer is None or sj is None:
+            continue
+        finish_in = transfer.time_left()
+        busy[sa.index] = finish_in
+        running_bw[sa.index] = transfer.demand
+        located = block_start.get(id(sj.job))
+        if located is None:
+            continue
+        base, block = located
+        for succ in sj.job.profile.successors[sj.layer]:
+            pos = block.position.get(succ)
+            if pos is not None:
+                release[base + pos] = max(release[base + pos], now + finish_in)
+    layer_index = np.concatenate([np.asarray(b.layers, dtype=np.int64) for b in blocks]) \
+        if r else np.zeros(0, dtype=np.int64)
+    view = SchedulerView(
+        now=now, period=period,
+        latency=_frozen(models.latency[gidx]),
+        bandwidth=_frozen(models.bandwidth[gidx]),
+        energy=_frozen(models.energy[gidx]),
+        deadline=_frozen(per_job([q.deadline for q in reqs], np.float64)),
+        arrival=_frozen(per_job([q.arrival for q in reqs], np.float64)),
+        job_id=_frozen(per_job([q.job_id for q in reqs], np.int64)),
+        model_id=_frozen(per_job([job.model_id for job in jobs], np.int64)),
+        layer_index=_frozen(layer_index),
+        ready=_frozen(ready),
+        release=_frozen(release),
+        pred_indptr=_frozen(indptr.astype(np.int64)),
+        pred_indices=_frozen(indices.astype(np.int64)),
+        priority=_frozen(per_job([q.priority for q in reqs], np.int64)),
+        tenant=_frozen(per_job([q.tenant for q in reqs], np.int64)),
+        isolated_latency=_frozen(per_job([job.isolated_latency for job in jobs], np.float64)),
+        remaining_work=_frozen(per_job([job.remaining_work for job in jobs], np.float64)),
+        sa_busy_for=_frozen(busy),
+        dram_bandwidth=system.dram_bandwidth,
+        running_bandwidth=_frozen(running_bw),
+        model_names=models.names,
+    )
+    return view, subjobs
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a

@@ -1,0 +1,148 @@
+"""Scenarios: the RELMAS workload sets on a system, with calibrated defaults.
+
+:func:`build_workload` turns (workload set, QoS level, number of requests, load, seed) into a
+:class:`~mas_sim.workload.Workload`: cost profiles from the cost model, isolated latencies from
+the engine (the request alone on the idle system, arriving at a tick, scheduled by FCFS-H, as
+SPEC.md defines C_SP), and seeded Pareto arrivals.
+
+Calibrated defaults (README "Modelling choices" explains them):
+
+- ``DEFAULT_PERIOD``: the scheduling period Ts, cycles.
+- ``DEFAULT_LOAD``: the load factor rho.
+- ``BASE_QOS``: the QoS-Medium factor (QoS-Low = 1.2x, QoS-High = 0.8x).
+- ``DEFAULT_PARETO_SHAPE``: the Pareto shape of inter-arrival times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from mas_sim.engine import EngineConfig, Simulation
+from mas_sim.errors import ConfigError, unknown_name
+from mas_sim.hardware import SystemSpec
+from mas_sim.profile import ModelProfile
+from mas_sim.workload import (
+    QOS_LEVELS,
+    WORKLOAD_SETS,
+    Request,
+    Workload,
+    generate_requests,
+)
+
+DEFAULT_PERIOD = 100_000.0
+"""Scheduling period Ts, cycles (100 us)."""
+DEFAULT_LOAD = 0.5
+"""Load factor rho = arrival rate x mean isolated work / M."""
+BASE_QOS = 4.0
+"""QoS-Medium factor: latency requirement = factor x isolated latency."""
+DEFAULT_PARETO_SHAPE = 2.0
+"""Shape of the Pareto inter-arrival distribution (finite mean, infinite variance: bursty)."""
+DEFAULT_TENANTS = 8
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named workload on a system; every field has the calibrated default."""
+
+    workload: str = "mixed"
+    """Workload set: light, heavy or mixed (RELMAS Table 2)."""
+    qos: str = "medium"
+    """QoS level: low (1.2 x base), medium (base) or high (0.8 x base)."""
+    requests: int = 200
+    """Number of requests."""
+    seed: int = 0
+    """Seed of every random draw of the workload."""
+    load: float = DEFAULT_LOAD
+    """Load factor rho."""
+    period: float = DEFAULT_PERIOD
+    """Scheduling period Ts, cycles."""
+    base_qos: float = BASE_QOS
+    """QoS-Medium factor."""
+    pareto_shape: float = DEFAULT_PARETO_SHAPE
+    """Pareto shape of inter-arrival times (> 1)."""
+    tenants: int = DEFAULT_TENANTS
+    """Number of tenants."""
+    costs: str = "analytical"
+    """Cost-model backend: analytical or zigzag."""
+
+    def __post_init__(self) -> None:
+        if self.workload not in WORKLOAD_SETS:
+            raise ConfigError(unknown_name("workload", self.workload, WORKLOAD_SETS))
+        if self.qos not in QOS_LEVELS:
+            raise ConfigError(unknown_name("QoS level", self.qos, QOS_LEVELS))
+        if not isinstance(self.requests, int) or self.requests < 1:
+            raise ConfigError(f"requests = {self.requests!r}, expected a positive integer")
+        for name in ("load", "period", "base_qos"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ConfigError(f"{name} = {value!r}, expected a positive number")
+
+    @property
+    def qos_factor(self) -> float:
+        """The QoS factor of this scenario's level."""
+        return self.base_qos * QOS_LEVELS[self.qos]
+
+
+def model_profiles(system: SystemSpec, names: tuple[str, ...],
+                   costs: str = "analytical") -> dict[str, ModelProfile]:
+    """Cost profiles of the named zoo models on ``system`` (cached by the cost model)."""
+    from mas_sim import costmodel
+
+    return {name: costmodel.profile(name, system, backend=costs) for name in names}
+
+
+_ISOLATED: dict[tuple[int, SystemSpec, float], tuple[ModelProfile, float]] = {}
+
+
+def isolated_latency(profile: ModelProfile, system: SystemSpec, period: float) -> float:
+    """C_SP: cycles from arrival to finish of one request alone on the idle system.
+
+    It arrives at a tick (time 0) and is scheduled by FCFS-H every period, with DRAM
+    contention among its own parallel layers. Cached per (profile, system, period).
+    """
+    key = (id(profile), system, period)
+    hit = _ISOLATED.get(key)
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    import policies
+
+    request = Request(0, profile.name, 0.0, float("inf"))
+    workload = Workload([request], {profile.name: profile}, {profile.name: 1.0})
+    ended: list[float] = []
+
+    class _End:
+        def job_ended(self, job: object, now: float) -> None:
+            ended.append(now)
+
+    policy = policies.make("fcfs-h")
+    policy.reset(system, 0)
+    Simulation(system, workload, policy, EngineConfig(period=period),
+               observers=[_End()]).run()
+    _ISOLATED[key] = (profile, ended[0])
+    return ended[0]
+
+
+def isolated_latencies(profiles: Mapping[str, ModelProfile], system: SystemSpec,
+                       period: float) -> dict[str, float]:
+    """:func:`isolated_latency` of every profile."""
+    return {name: isolated_latency(p, system, period) for name, p in profiles.items()}
+
+
+def build_workload(system: SystemSpec, scenario: Scenario | None = None, *,
+                   lazy: bool = False, **fields: object) -> Workload:
+    """The workload of ``scenario`` (or of ``Scenario(**fields)``) on ``system``.
+
+    ``lazy=True`` yields requests from a generator instead of a list (for very long runs).
+    """
+    sc = scenario if scenario is not None else Scenario(**fields)  # type: ignore[arg-type]
+    models = WORKLOAD_SETS[sc.workload]
+    profiles = model_profiles(system, models, sc.costs)
+    isolated = isolated_latencies(profiles, system, sc.period)
+    requests: Iterator[Request] = generate_requests(
+        models=models, profiles=profiles, isolated_latency=isolated, num_sas=system.num_sas,
+        count=sc.requests, load=sc.load, qos_factor=sc.qos_factor,
+        rng=np.random.default_rng(sc.seed), pareto_shape=sc.pareto_shape, tenants=sc.tenants)
+    return Workload(requests if lazy else list(requests), profiles, isolated)
