@@ -150,6 +150,7 @@ class Simulation:
         self.policy_seconds = 0.0
         """Wall-clock time spent in the policy, seconds."""
         self._rq: list[SubJob] = []
+        self._unplanned: list[Job] = []
         self._started_count = 0
         self._started_at_last_tick = 0
         self._stalled_ticks = 0
@@ -227,6 +228,7 @@ class Simulation:
             req = self._next_request
             job = self._models.new_job(req)
             bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
+            self._unplanned.append(job)
             self._unstarted += job.unstarted
             for fn in self._hooks["job_admitted"]:
                 fn(job, now)
@@ -279,16 +281,18 @@ class Simulation:
         if requeue:
             for sa in self.sas:
                 sa.clear()
-        jobs = [job for _, job in self._live if job.unstarted]
+            jobs = [job for _, job in self._live if job.unstarted]
+        else:  # only requests no schedule has seen yet
+            jobs = sorted((job for job in self._unplanned if job.unstarted), key=Job.sort_key)
         if not jobs:
+            self._unplanned = []
             return None
         self.dram.sync()
         if self.config.skip_futile_ticks and self._futile(now):
             return None
         view, self._rq = build_view(now, self.config.period, jobs, self._models, self.sas,
-                                    self.system, unassigned_only=not requeue)
-        if view.size == 0:
-            return None
+                                    self.system)
+        self._unplanned = []
         self.policy_calls += 1
         self.decisions += view.size
         return view

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from mas_sim.hardware import SystemSpec
+from mas_sim.io import SUBJOB_COLUMNS
 from mas_sim.jobs import Job, SubJob
 from mas_sim.view import Schedule, SchedulerView
 
-SUBJOB_COLUMNS = ("job_id", "tenant", "model", "layer", "sa", "sa_class", "arrival", "deadline",
-                  "start", "finish", "latency_cycles", "bandwidth_bytes_per_cycle", "energy_pj")
-JOB_COLUMNS = ("job_id", "tenant", "model", "priority", "qos", "arrival", "deadline", "finish",
-               "status", "isolated_latency")
+#: The job table: DESIGN.md's columns plus the request's priority class and isolated latency.
+JOB_TABLE_COLUMNS = ("job_id", "tenant", "model", "priority", "qos", "arrival", "deadline",
+                     "finish", "status", "isolated_latency")
 
 
 class TraceRecorder:
@@ -66,7 +66,7 @@ class JobRecorder:
 
     def frame(self) -> pd.DataFrame:
         """The job table, ordered by job id."""
-        df = pd.DataFrame(self._rows, columns=list(JOB_COLUMNS))
+        df = pd.DataFrame(self._rows, columns=list(JOB_TABLE_COLUMNS))
         df = df.astype({"job_id": "int64", "tenant": "int64", "priority": "int64"})
         return df.sort_values("job_id", kind="stable").reset_index(drop=True)
 

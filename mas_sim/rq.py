@@ -58,25 +58,24 @@ class ModelTable:
         i = self.index[request.model]
         return Job(request, self.profiles[i], i, self.isolated[i], self.min_latency[i])
 
-    def block(self, job: Job, unassigned_only: bool) -> _Block:
-        """The RQ block of ``job`` (cached under its version)."""
-        if job.unstarted == len(job.subjobs) and not unassigned_only:
+    def block(self, job: Job) -> _Block:
+        """The RQ block of ``job``: its unstarted layers (cached under the job's version)."""
+        if job.unstarted == len(job.subjobs):
             full = self._full_blocks[job.model_id]
             if full is None:
-                full = self._full_blocks[job.model_id] = self._make_block(job, False)
+                full = self._full_blocks[job.model_id] = self._make_block(job)
             return _Block(job.version, full.layers, full.gidx, full.indptr, full.indices,
                           full.ready, full.position, job.subjobs)
         cached = job._block
-        if isinstance(cached, _Block) and cached.version == job.version and not unassigned_only:
+        if isinstance(cached, _Block) and cached.version == job.version:
             return cached
-        block = self._make_block(job, unassigned_only)
+        block = self._make_block(job)
         job._block = block
         return block
 
-    def _make_block(self, job: Job, unassigned_only: bool) -> _Block:
+    def _make_block(self, job: Job) -> _Block:
         subjobs = job.subjobs
-        layers = [sj.layer for sj in subjobs
-                  if sj.state == PENDING and not (unassigned_only and sj.sa >= 0)]
+        layers = [sj.layer for sj in subjobs if sj.state == PENDING]
         position = {layer: i for i, layer in enumerate(layers)}
         preds = job.profile.predecessors
         indptr = [0]
@@ -111,14 +110,13 @@ class _Block:
 
 
 def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTable,
-               sas: Sequence[SubAccelerator], system: SystemSpec, *,
-               unassigned_only: bool = False) -> tuple[SchedulerView, list[SubJob]]:
+               sas: Sequence[SubAccelerator],
+               system: SystemSpec) -> tuple[SchedulerView, list[SubJob]]:
     """The view of the RQ made of ``jobs`` (already in deadline order), and its SJs in order.
 
     The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
-    ``unassigned_only`` keeps only SJs no schedule has assigned yet.
     """
-    blocks = [models.block(job, unassigned_only) for job in jobs]
+    blocks = [models.block(job) for job in jobs]
     sizes = np.fromiter((len(b.layers) for b in blocks), dtype=np.int64, count=len(blocks))
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     r = int(starts[-1])

@@ -19,6 +19,12 @@ from mas_sim.view import Policy
 #: Built-in policies: registry name -> "module:factory".
 _BUILTIN: dict[str, str] = {
     "fcfs-h": "policies.fcfs:FcfsH",
+    "prema-h": "policies.prema:PremaH",
+    "herald": "policies.herald:HeraldLike",
+    "magma": "policies.magma:Magma",
+    "edf-h": "policies.deadline:EdfH",
+    "llf-h": "policies.deadline:LlfH",
+    "moca": "policies.moca:MocaLike",
 }
 
 _USER: dict[str, Callable[..., Policy]] = {}

@@ -1,0 +1,105 @@
+"""Atomic file output, and the column contract of the tables the observers write out.
+
+Every file mas-sim writes (JSON results, CSV traces, Chrome traces, PNG plots) goes through
+:func:`atomic_path`: the writer fills a temporary file in the destination's directory, which is
+renamed over the destination only when the writer succeeds. A crash or an exception therefore
+leaves either the old file or the complete new one on disk, never half of one, and no temporary
+file behind. The rename is atomic because source and destination share a file system.
+
+The sub-job and job tables are produced by the engine's trace observer; their columns (times in
+cycles of the 1 GHz clock, bandwidth in bytes/cycle, energy in pJ) are fixed by DESIGN.md and
+checked here once for every consumer (Chrome trace, Gantt chart).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from mas_sim.errors import ConfigError
+
+#: Sub-job trace, one row per executed SJ (times in cycles).
+SUBJOB_COLUMNS: tuple[str, ...] = (
+    "job_id", "tenant", "model", "layer", "sa", "sa_class", "arrival", "deadline", "start",
+    "finish", "latency_cycles", "bandwidth_bytes_per_cycle", "energy_pj",
+)
+#: Job table, one row per request (times in cycles; ``finish`` is NaN if it never finished).
+JOB_COLUMNS: tuple[str, ...] = (
+    "job_id", "tenant", "model", "qos", "arrival", "deadline", "finish", "status",
+)
+#: Values of the job table's ``status`` column.
+JOB_STATUSES: tuple[str, ...] = ("met", "missed", "dropped")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise :class:`ConfigError` naming the missing ones if ``frame`` lacks any of ``columns``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError(f"{what} = {type(frame).__name__}, expected a pandas DataFrame")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{what} lacks columns {missing}, expected at least {list(columns)}")
+
+
+def require_statuses(jobs: pd.DataFrame) -> None:
+    """Raise :class:`ConfigError` if the job table has a status outside :data:`JOB_STATUSES`."""
+    bad = sorted(set(jobs["status"].astype(str)) - set(JOB_STATUSES))
+    if bad:
+        raise ConfigError(f"job table: status values {bad}, expected one of {list(JOB_STATUSES)}")
+
+
+def _default_mode() -> int:
+    # mkstemp creates 0o600 files; a finished output should get the mode a plain open() would
+    # give it. Reading the umask means setting it, so restore it at once.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` if the block succeeds.
+
+    The temporary file has the same suffix as ``path`` (writers such as ``DataFrame.to_csv`` and
+    ``Figure.savefig`` infer compression or format from it) and already exists, empty. Missing
+    parent directories are created. If the block raises, the temporary file is removed, ``path``
+    is left as it was, and the exception propagates. An existing ``path`` keeps its permissions.
+    OS errors (unwritable directory, a parent that is a file) propagate as :class:`OSError`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
+                                dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _default_mode()
+        os.chmod(tmp, mode)
+        # Flush the data to disk before the rename, so a power loss cannot leave an empty file
+        # under the final name.
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`); return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, encoded as ``encoding``; return the path."""
+    return atomic_write_bytes(path, text.encode(encoding))

@@ -1,0 +1,79 @@
+"""Deadline-driven list schedulers: EDF-H and LLF-H (SPEC.md section 5).
+
+Both order the ready queue and then give each SJ, in that order, the SA on which it would finish
+first (:func:`policies.earliest_finish.assign_earliest_finish`). They are strong classical
+baselines that the RELMAS paper did not run. Times are cycles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mas_sim.view import Schedule, SchedulerView
+from policies.earliest_finish import assign_earliest_finish
+
+if TYPE_CHECKING:
+    from mas_sim.hardware import SystemSpec
+
+
+class EdfH:
+    """EDF-H: earliest absolute deadline first, then arrival, job id and topological layer order."""
+
+    name = "edf-h"
+
+    def reset(self, system: SystemSpec, seed: int | None = None) -> None:
+        """Stateless: nothing to prepare."""
+
+    def schedule(self, view: SchedulerView) -> Schedule:
+        """Order by (deadline, arrival, job id, layer index), then earliest-finish SAs."""
+        order = np.lexsort((view.layer_index, view.job_id, view.arrival, view.deadline))
+        return assign_earliest_finish(view, order)
+
+
+def critical_path_finish(view: SchedulerView) -> np.ndarray:
+    """``[R]`` earliest finish of each SJ relative to ``now`` along its request's remaining DAG.
+
+    ``ef[i] = max(release[i] - now, max over RQ predecessors ef[u]) + min_m latency[i, m]``:
+    no contention and unlimited SAs, so a lower bound on the time the SJ needs (cycles).
+    Running predecessors enter through ``release``.
+    """
+    now = float(view.now)
+    minlat = view.latency.min(axis=1).tolist()
+    release = view.release.tolist()
+    ef = [0.0] * view.size
+    # Predecessors have lower layer indices, so a stable sort by layer index is topological.
+    for i in np.argsort(view.layer_index, kind="stable").tolist():
+        start = max(release[i] - now, 0.0)
+        for u in view.predecessors[i]:
+            start = max(start, ef[u])
+        ef[i] = start + minlat[i]
+    return np.asarray(ef, dtype=np.float64)
+
+
+def laxity(view: SchedulerView) -> np.ndarray:
+    """``[R]`` laxity of each SJ's request: deadline - now - remaining critical-path work, cycles.
+
+    The critical path of a request is the longest :func:`critical_path_finish` over its SJs in
+    the RQ (min-over-SAs latencies; running predecessors via ``release``).
+    """
+    ef = critical_path_finish(view)
+    jobs, inverse = np.unique(view.job_id, return_inverse=True)
+    cp = np.zeros(jobs.shape[0], dtype=np.float64)
+    np.maximum.at(cp, inverse, ef)
+    return view.deadline - float(view.now) - cp[inverse]
+
+
+class LlfH:
+    """LLF-H: least laxity first (see :func:`laxity`), then deadline, job id, layer order."""
+
+    name = "llf-h"
+
+    def reset(self, system: SystemSpec, seed: int | None = None) -> None:
+        """Stateless: nothing to prepare."""
+
+    def schedule(self, view: SchedulerView) -> Schedule:
+        """Order by (laxity, deadline, job id, layer index), then earliest-finish SAs."""
+        order = np.lexsort((view.layer_index, view.job_id, view.deadline, laxity(view)))
+        return assign_earliest_finish(view, order)

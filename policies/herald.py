@@ -1,0 +1,50 @@
+"""Herald-like layer-to-SA assignment (Kwon et al., HPCA 2021), SPEC.md section 5.
+
+Herald-like: reconstructed from the authors' public assignment engine, not Herald itself. Layers
+are visited in request order (arrival, job id, layer index). Each goes to its fastest SA
+``best = argmin_m c[l, m]`` unless the least-loaded SA ``least = argmin_m load_m`` is different
+and at most twice as slow (``c[l, least] < 2 c[l, best]``), in which case it goes to ``least``.
+The chosen SA's load grows by ``c[l, m]``. Loads start at the SAs' busy times (cycles). Each SA
+then runs its list first-in first-out: priorities follow the visiting order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mas_sim.view import Schedule, SchedulerView
+
+if TYPE_CHECKING:
+    from mas_sim.hardware import SystemSpec
+
+
+class HeraldLike:
+    """Herald-like load balancing with the 2x slowdown rule; each SA FIFO."""
+
+    name = "herald"
+
+    def __init__(self, slowdown_limit: float = 2.0) -> None:
+        """``slowdown_limit``: the least-loaded SA is used only if it is less than this many
+        times slower than the fastest SA (Herald's 2)."""
+        self.slowdown_limit = float(slowdown_limit)
+
+    def reset(self, system: SystemSpec, seed: int | None = None) -> None:
+        """Stateless: loads are rebuilt from the view at every tick."""
+
+    def schedule(self, view: SchedulerView) -> Schedule:
+        """Visit layers in request order and assign them with the best/least rule."""
+        order = np.lexsort((view.layer_index, view.job_id, view.arrival)).tolist()
+        latency = view.latency.tolist()
+        load = view.sa_busy_for.tolist()
+        sas = range(len(load))
+        sa = [0] * view.size
+        for i in order:
+            row = latency[i]
+            best = min(sas, key=row.__getitem__)
+            least = min(sas, key=load.__getitem__)
+            m = least if least != best and row[least] < self.slowdown_limit * row[best] else best
+            load[m] += row[m]
+            sa[i] = m
+        return Schedule.from_order(order, sa)
