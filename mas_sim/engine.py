@@ -33,7 +33,6 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import simpy
 from simpy.core import URGENT
 
@@ -41,7 +40,6 @@ from mas_sim.dram import BandwidthSharing, DramArbiter, Transfer
 from mas_sim.errors import ConfigError, PolicyError, unknown_name
 from mas_sim.hardware import SystemSpec
 from mas_sim.jobs import DONE, DROPPED, PENDING, Job, SubJob
-from mas_sim.profile import ModelProfile
 from mas_sim.rq import ModelTable, build_view
 from mas_sim.subaccelerator import SubAccelerator
 from mas_sim.view import Policy, Schedule, SchedulerView, validate_schedule
@@ -173,6 +171,14 @@ class Simulation:
         if self.policy is None:
             raise PolicyError("Simulation.run() needs a policy; use next_decision()/submit()")
         self.env.run()
+        self._check_all_ended()
+
+    def _check_all_ended(self) -> None:
+        """Every admitted request must have ended; otherwise the schedule deadlocked."""
+        if self._live or self._next_request is not None:
+            name = self.policy.name if self.policy is not None else "external"
+            raise PolicyError(f"the run stopped with {len(self._live)} requests unfinished: "
+                              f"the schedules of policy {name!r} deadlock (strict order?)")
 
     def next_decision(self) -> SchedulerView | None:
         """Advance to the next tick that needs a decision and return its view (None: run over).
@@ -186,6 +192,7 @@ class Simulation:
         env = self.env
         while self._decision is None or self._decision.triggered:
             if env.peek() == math.inf:
+                self._check_all_ended()
                 return None
             env.step()
         self._pending_view = self._decision_view
@@ -259,11 +266,12 @@ class Simulation:
                 fn(self.env.now, view, schedule, seconds)
             # Next tick: the next grid point, or, with nothing left to plan, the first grid
             # point at or after the next arrival.
-            if self._unstarted == 0:
-                if self._next_request is None:
+            if self._unstarted == 0 or not (self.config.requeue_unstarted or self._unplanned):
+                # Nothing to plan before the next arrival; wake for it, or for the first tick
+                # after a deadline that drops waiting sub-jobs, whichever comes first.
+                k = self._next_event_tick()
+                if k is None:
                     return
-                k = max(self._tick_index + 1,
-                        math.ceil(self._next_request.arrival / period))
             else:
                 k = self._tick_index + 1
                 self._check_progress()
@@ -297,6 +305,19 @@ class Simulation:
         self.decisions += view.size
         return view
 
+    def _next_event_tick(self) -> int | None:
+        """Index of the next tick that admits a request or drops one (None: no such tick)."""
+        period = self.config.period
+        candidates = []
+        if self._next_request is not None:
+            candidates.append(math.ceil(self._next_request.arrival / period))
+        if self.config.drop_expired and self._unstarted:
+            deadline = next(key[0] for key, job in self._live if job.unstarted)
+            candidates.append(math.floor(deadline / period) + 1)  # first tick after it
+        if not candidates:
+            return None
+        return max(self._tick_index + 1, min(candidates))
+
     def _check_progress(self) -> None:
         """Refuse to tick forever on a schedule that can never run.
 
@@ -318,11 +339,9 @@ class Simulation:
     def _futile(self, now: float) -> bool:
         """True if no SA can be free before the next tick, whatever happens to DRAM rates."""
         horizon = (self._tick_index + 1) * self.config.period - now
-        for sa in self.sas:
-            # rate <= 1, so the running SJ finishes no earlier than now + remaining work.
-            if sa.transfer is None or sa.transfer.remaining <= horizon:
-                return False
-        return True
+        # rate <= 1, so a running SJ finishes no earlier than now + its remaining work.
+        return all(sa.transfer is not None and sa.transfer.remaining > horizon
+                   for sa in self.sas)
 
     def _drop_expired(self, now: float) -> None:
         for key, job in list(self._live):

@@ -219,7 +219,8 @@ def system_from_mapping(data: Mapping[str, Any], *, source: str = "<mapping>",
     where = f"hardware {source}"
     extra = set(data) - _SYSTEM_KEYS
     if extra:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(extra)}, expected {sorted(_SYSTEM_KEYS)}")
+        raise ConfigError(f"{where}: unknown key(s) {sorted(extra)}, "
+                          f"expected {sorted(_SYSTEM_KEYS)}")
     entries = data.get("sub_accelerator")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{where}: expected at least one [[sub_accelerator]] table")

@@ -12,6 +12,7 @@ Times in cycles, energy in pJ, bytes in bytes.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 

@@ -36,7 +36,7 @@ class ModelProfile:
     latency: FloatArray
     """Stall-free latency of layer ``l`` on SA ``m``, cycles, shape ``[L, M]``, all > 0."""
     bandwidth: FloatArray
-    """DRAM bandwidth layer ``l`` needs on SA ``m`` to run without stalls, bytes/cycle, ``[L, M]``."""
+    """DRAM bandwidth layer ``l`` needs on SA ``m`` without stalls, bytes/cycle, ``[L, M]``."""
     energy: FloatArray
     """Energy of layer ``l`` on SA ``m``, pJ, ``[L, M]``."""
     successors: tuple[tuple[int, ...], ...] = field(init=False)

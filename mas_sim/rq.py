@@ -124,7 +124,10 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
     subjobs: list[SubJob] = []
     for b in blocks:
         subjobs.extend(b.subjobs)
-    if r:
+    if len(blocks) == 1:  # common when requests are planned on arrival: skip the gathers
+        b = blocks[0]
+        gidx, indices, indptr, ready = b.gidx, b.indices, b.indptr, b.ready
+    elif r:
         gidx = np.concatenate([b.gidx for b in blocks])
         pred_counts = np.fromiter((len(b.indices) for b in blocks), dtype=np.int64,
                                   count=len(blocks))
@@ -141,6 +144,8 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
         ready = np.zeros(0, dtype=bool)
 
     def per_job(values: list[float] | list[int], dtype: type) -> np.ndarray:
+        if len(values) == 1:
+            return np.full(r, values[0], dtype=dtype)
         return np.repeat(np.asarray(values, dtype=dtype), sizes)
 
     reqs = [job.request for job in jobs]
@@ -163,8 +168,8 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
             pos = block.position.get(succ)
             if pos is not None:
                 release[base + pos] = max(release[base + pos], now + finish_in)
-    layer_index = np.concatenate([np.asarray(b.layers, dtype=np.int64) for b in blocks]) \
-        if r else np.zeros(0, dtype=np.int64)
+    layer_index = gidx - np.repeat(
+        np.asarray([models.offset[job.model_id] for job in jobs], dtype=np.int64), sizes)
     view = SchedulerView(
         now=now, period=period,
         latency=_frozen(models.latency[gidx]),
@@ -177,8 +182,8 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
         layer_index=_frozen(layer_index),
         ready=_frozen(ready),
         release=_frozen(release),
-        pred_indptr=_frozen(indptr.astype(np.int64)),
-        pred_indices=_frozen(indices.astype(np.int64)),
+        pred_indptr=_frozen(indptr),
+        pred_indices=_frozen(indices),
         priority=_frozen(per_job([q.priority for q in reqs], np.int64)),
         tenant=_frozen(per_job([q.tenant for q in reqs], np.int64)),
         isolated_latency=_frozen(per_job([job.isolated_latency for job in jobs], np.float64)),

@@ -34,7 +34,7 @@ from mas_sim.workload import (
 
 DEFAULT_PERIOD = 100_000.0
 """Scheduling period Ts, cycles (100 us)."""
-DEFAULT_LOAD = 0.5
+DEFAULT_LOAD = 0.4
 """Load factor rho = arrival rate x mean isolated work / M."""
 BASE_QOS = 4.0
 """QoS-Medium factor: latency requirement = factor x isolated latency."""

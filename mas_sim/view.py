@@ -72,7 +72,7 @@ class SchedulerView:
     """CSR column indices: the predecessors of SJ ``i`` that are themselves in the RQ are
     ``pred_indices[pred_indptr[i]:pred_indptr[i + 1]]`` (RQ indices, all lower than ``i``)."""
     priority: IntArray
-    """``[R]`` the request's priority class (PREMA's 1, 3, 9 by default; larger = more important)."""
+    """``[R]`` the request's priority class (PREMA's 1, 3, 9; larger = more important)."""
     tenant: IntArray
     """``[R]`` the request's tenant id."""
     isolated_latency: FloatArray

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate online DNN inference scheduling on heterogeneous "
                     "multi-accelerator systems.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         importlib.import_module(module).add_parser(sub)
     return parser
 

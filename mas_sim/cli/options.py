@@ -42,10 +42,8 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 def system_from_args(args: argparse.Namespace) -> SystemSpec:
     """The hardware of ``--hardware`` with ``--bandwidth-gbps`` applied."""
-    if args.hardware == "paper":
-        system = SystemSpec.paper()
-    else:
-        system = SystemSpec.from_toml(args.hardware)
+    paper = args.hardware == "paper"
+    system = SystemSpec.paper() if paper else SystemSpec.from_toml(args.hardware)
     if args.bandwidth_gbps is not None:
         system = system.with_bandwidth_gbps(args.bandwidth_gbps)
     return system

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -119,12 +120,12 @@ def simulate(scenario: tuple) -> Checker:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_engine_invariants(scenario: tuple) -> None:
-    system, profiles, requests, config, _ = scenario
+    _, profiles, requests, config, _ = scenario
     c = simulate(scenario)
     # No SA runs two sub-jobs at once.
     for spans in c.intervals.values():
         spans.sort()
-        for (_, f0), (s1, _) in zip(spans, spans[1:], strict=False):
+        for (_, f0), (s1, _) in itertools.pairwise(spans):
             assert s1 >= f0
     # DRAM: every running SJ progresses at exactly min(1, B / D); bandwidth never exceeded.
     assert not c.rate_errors

@@ -102,7 +102,7 @@ def test_unstarted_subjob_returns_to_the_ready_queue_each_tick() -> None:
     assert sim.decisions == 4
     # With futile-tick skipping the 400 tick needs no decision: the SA has 600 cycles of work
     # left, more than the 400 to the next tick, so nothing could start before it.
-    log2, sim2 = run(toy_system(1), wl, period=400)
+    log2, _ = run(toy_system(1), wl, period=400)
     assert log2.views == [(0, ((0, 0), (1, 0))), (800, ((1, 0),))]
     assert log2.events == log.events
 
@@ -124,7 +124,7 @@ def test_work_conserving_sa_runs_the_best_ready_subjob() -> None:
         def schedule(self, view: SchedulerView) -> Schedule:
             # RQ order: job 0 (x, y), job 1 (z) -- same deadline, job id breaks the tie.
             prio = {(0, 0): 1.0, (0, 1): 3.0, (1, 0): 2.0}
-            p = [prio[(j, l)] for j, l in zip(view.job_id.tolist(), view.layer_index.tolist(),
+            p = [prio[(j, k)] for j, k in zip(view.job_id.tolist(), view.layer_index.tolist(),
                                               strict=True)]
             return Schedule(np.array(p), np.zeros(view.size, dtype=np.int64))
 
@@ -149,7 +149,7 @@ def test_strict_order_runs_the_head_when_it_becomes_ready() -> None:
 
         def schedule(self, view: SchedulerView) -> Schedule:
             plan = {(0, 0): (3.0, 1), (0, 1): (2.0, 0), (1, 0): (1.0, 0)}
-            rows = [plan[(j, l)] for j, l in zip(view.job_id.tolist(),
+            rows = [plan[(j, k)] for j, k in zip(view.job_id.tolist(),
                                                  view.layer_index.tolist(), strict=True)]
             return Schedule(np.array([p for p, _ in rows]),
                             np.array([s for _, s in rows], dtype=np.int64))
