@@ -1,0 +1,96 @@
+"""The model registry: the built-in zoo (built lazily, cached) and user-registered graphs.
+
+Graphs handed out are copies: callers may change them freely without touching the cache.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from mas_sim.errors import ModelError, unknown_name
+from models.schema import check_graph
+from models.zoo import ZOO
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_built: dict[str, nx.DiGraph] = {}
+"""Zoo graphs built so far (never handed out directly)."""
+_registered: dict[str, nx.DiGraph] = {}
+"""User graphs by name; a registered name shadows a zoo model of the same name."""
+
+SUMMARY_COLUMNS = ("layer", "op", "input_shape", "output_shape", "kernel", "stride", "groups",
+                   "macs", "params")
+
+
+def available() -> list[str]:
+    """Model names: the zoo in SPEC.md's table order, then registered models in order."""
+    return list(ZOO) + [name for name in _registered if name not in ZOO]
+
+
+def get(name: str) -> nx.DiGraph:
+    """A copy of the layer graph of model ``name``; :class:`ModelError` if unknown."""
+    return _lookup(name).copy()
+
+
+def register(name: str, graph: nx.DiGraph, *, overwrite: bool = False) -> None:
+    """Add a user model under ``name``, after validating it (see :func:`models.schema.check_graph`).
+
+    The graph is copied, its nodes re-inserted in a stable topological order, and
+    ``graph.graph["name"]`` set to ``name``. A name already known (zoo or registered) is refused
+    unless ``overwrite`` is true.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ModelError(f"model name {name!r} should be a non-empty string")
+    if not overwrite and name in available():
+        raise ModelError(f"model {name!r} already exists (known: {', '.join(available())}); "
+                         f"pass overwrite=True to replace it")
+    check_graph(name, graph)
+    position = {node: i for i, node in enumerate(graph.nodes)}
+    stored = nx.DiGraph(**graph.graph)
+    stored.graph["name"] = name
+    for node in nx.lexicographical_topological_sort(graph, key=lambda n: position[n]):
+        stored.add_node(node, **graph.nodes[node])
+    stored.add_edges_from(graph.edges)
+    _registered[name] = stored
+
+
+def unregister(name: str) -> None:
+    """Remove a registered model; :class:`ModelError` if ``name`` was not registered."""
+    if name not in _registered:
+        raise ModelError(unknown_name("registered model", name, _registered))
+    del _registered[name]
+
+
+def summary(model: str | nx.DiGraph) -> pd.DataFrame:
+    """One row per layer (topological order) with columns :data:`SUMMARY_COLUMNS`.
+
+    ``model`` is a model name or a layer graph (e.g. from :func:`models.from_torch`). Totals are
+    in ``df.attrs``: ``model``, ``total_macs`` (conv + FC multiply-accumulates), ``total_params``.
+    """
+    import pandas as pd  # here, not at module level: ``import models`` stays fast
+
+    graph = _lookup(model) if isinstance(model, str) else model
+    if not isinstance(model, str):
+        check_graph(str(graph.graph.get("name", "<graph>")), graph)
+    rows = [{"layer": node, **{key: attrs[key] for key in SUMMARY_COLUMNS[1:]}}
+            for node, attrs in graph.nodes(data=True)]
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    frame.attrs["model"] = graph.graph.get("name", "")
+    frame.attrs["total_macs"] = int(sum(row["macs"] for row in rows))
+    frame.attrs["total_params"] = int(sum(row["params"] for row in rows))
+    return frame
+
+
+def _lookup(name: str) -> nx.DiGraph:
+    if not isinstance(name, str):
+        raise ModelError(unknown_name("model", name, available()))
+    if name in _registered:
+        return _registered[name]
+    if name in ZOO:
+        if name not in _built:
+            _built[name] = ZOO[name]()
+        return _built[name]
+    raise ModelError(unknown_name("model", name, available()))
