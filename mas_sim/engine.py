@@ -99,16 +99,17 @@ _HOOKS = ("job_admitted", "subjob_started", "subjob_finished", "job_ended", "tic
           "rates_changed")
 
 
-class _Tick(simpy.Event):
-    """A wake-up at a tick, scheduled URGENT so it precedes completions at the same instant.
+class _Urgent(simpy.Event):
+    """An event that succeeds after ``delay`` with ``value``, scheduled URGENT so that it
+    precedes completions at the same instant (ticks, and an external decision at a tick).
 
     (simpy's Timeout is always NORMAL; this mirrors its two lines with the other priority.)
     """
 
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
+    def __init__(self, env: simpy.Environment, delay: float, value: object = None) -> None:
         super().__init__(env)
         self._ok = True
-        self._value = None
+        self._value = value
         env.schedule(self, URGENT, delay)
 
 
@@ -190,7 +191,7 @@ class Simulation:
         if self._pending_view is not None:
             raise PolicyError("the previous decision has not been submitted")
         env = self.env
-        while self._decision is None or self._decision.triggered:
+        while self._decision is None:
             if env.peek() == math.inf:
                 self._check_all_ended()
                 return None
@@ -204,7 +205,12 @@ class Simulation:
             raise PolicyError("submit() without a pending decision")
         validate_schedule(schedule, self._pending_view, "external")
         self._pending_view = None
-        self._decision.succeed(schedule)
+        # Resume the scheduler before any completion pending at this instant, exactly as a
+        # policy called inside the tick would.
+        decision, self._decision = self._decision, None
+        decision._ok = True  # Event.succeed() with URGENT instead of NORMAL priority
+        decision._value = schedule
+        self.env.schedule(decision, URGENT)
 
     @property
     def now(self) -> float:
@@ -250,7 +256,7 @@ class Simulation:
                 if self.policy is None:
                     self._decision_view = view
                     self._decision = self.env.event()
-                    answer = yield self._decision
+                    answer = yield self._decision  # answered by submit() at this instant
                     assert isinstance(answer, Schedule)
                     schedule, seconds = answer, 0.0
                 else:
@@ -276,7 +282,7 @@ class Simulation:
                 k = self._tick_index + 1
                 self._check_progress()
             self._tick_index = k
-            yield _Tick(self.env, k * period - self.env.now)
+            yield _Urgent(self.env, k * period - self.env.now)
 
     def _prepare_tick(self) -> SchedulerView | None:
         """Admit, drop, collect the RQ; return its view, or None if no policy call is needed."""
