@@ -168,10 +168,15 @@ class DramArbiter:
             self._wakeup_target = None
             return
         self._set_rates()
-        first = min(self.running, key=Transfer.time_left)
+        first = self.running[0]
+        soonest = first.remaining / first.rate
+        for t in self.running:
+            left = t.remaining / t.rate
+            if left < soonest:
+                first, soonest = t, left
         self._wakeup_target = first
         token = self._wakeup_token
-        wakeup = self.env.timeout(first.time_left())
+        wakeup = self.env.timeout(soonest)
         wakeup.callbacks.append(lambda _event: self._on_wakeup(token))
 
     def _on_wakeup(self, token: int) -> None:

@@ -33,6 +33,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import simpy
 from simpy.core import URGENT
 
@@ -40,7 +41,7 @@ from mas_sim.dram import BandwidthSharing, DramArbiter, Transfer
 from mas_sim.errors import ConfigError, PolicyError, unknown_name
 from mas_sim.hardware import SystemSpec
 from mas_sim.jobs import DONE, DROPPED, PENDING, Job, SubJob
-from mas_sim.rq import ModelTable, build_view
+from mas_sim.rq import ModelTable, ReadyQueue, build_view, collect
 from mas_sim.subaccelerator import SubAccelerator
 from mas_sim.view import Policy, Schedule, SchedulerView, validate_schedule
 from mas_sim.workload import Request, Workload
@@ -113,6 +114,31 @@ class _Urgent(simpy.Event):
         env.schedule(self, URGENT, delay)
 
 
+class Plan:
+    """One schedule as the SAs use it: SA and priority per RQ index, and its entry numbers."""
+
+    __slots__ = ("priority", "sa", "seq")
+
+    def __init__(self, sa: list[int], priority: list[float], seq: int) -> None:
+        self.sa = sa
+        self.priority = priority
+        self.seq = seq
+        """Local-queue entry number of RQ index 0 (ties: earlier plans, lower index first)."""
+
+
+class JobPlan:
+    """Where a job's unstarted SJs are in a :class:`Plan`."""
+
+    __slots__ = ("plan", "position", "start")
+
+    def __init__(self, plan: Plan, start: int, position: dict[int, int]) -> None:
+        self.plan = plan
+        self.start = start
+        """RQ index of the job's first unstarted SJ."""
+        self.position = position
+        """Layer index -> offset from ``start``."""
+
+
 class Simulation:
     """One run of a workload on a system under a policy (or an external decision-maker)."""
 
@@ -148,7 +174,7 @@ class Simulation:
         self.policy_calls = 0
         self.policy_seconds = 0.0
         """Wall-clock time spent in the policy, seconds."""
-        self._rq: list[SubJob] = []
+        self._rq: ReadyQueue | None = None
         self._unplanned: list[Job] = []
         self._started_count = 0
         self._started_at_last_tick = 0
@@ -292,9 +318,11 @@ class Simulation:
         if self.config.drop_expired:
             self._drop_expired(now)
         requeue = self.config.requeue_unstarted
-        if requeue:
+        if requeue:  # unstarted SJs return to the RQ: forget the last schedule
             for sa in self.sas:
                 sa.clear()
+            for _, job in self._live:
+                job.plan = None
             jobs = [job for _, job in self._live if job.unstarted]
         else:  # only requests no schedule has seen yet
             jobs = sorted((job for job in self._unplanned if job.unstarted), key=Job.sort_key)
@@ -304,8 +332,9 @@ class Simulation:
         self.dram.sync()
         if self.config.skip_futile_ticks and self._futile(now):
             return None
-        view, self._rq = build_view(now, self.config.period, jobs, self._models, self.sas,
-                                    self.system)
+        self._rq = collect(jobs, self._models, self._rq)
+        view = build_view(now, self.config.period, self._rq, self._models, self.sas,
+                          self.system)
         self._unplanned = []
         self.policy_calls += 1
         self.decisions += view.size
@@ -364,24 +393,37 @@ class Simulation:
             self._end_job(job, "dropped", now)
 
     def _install(self, view: SchedulerView, schedule: Schedule) -> None:
-        """Hand each SJ to its SA; wake the SAs that may start something."""
-        subjobs = self._rq
-        priority = schedule.priority.tolist()
-        sa_index = schedule.sa.tolist()
-        sas = self.sas
-        wc = self.config.work_conserving
-        seq = self._seq
-        for i, sj in enumerate(subjobs):
-            sj.sa = sa_index[i]
-            sj.sched_priority = priority[i]
-            if not wc or sj.preds_left == 0:
-                sas[sj.sa].push(sj, seq)
-            else:
-                sj.entry = seq
-            seq += 1
-        self._seq = seq
-        for sa in sas:
+        """Hand the schedule to the SAs: O(jobs + ready SJs), not O(RQ).
+
+        Each planned job keeps a reference to the schedule and its block's place in it; an SJ
+        takes its SA and priority from there when it becomes ready (or now, if it is ready).
+        Strict order needs every assigned SJ in its SA's queue, so it pushes them all.
+        """
+        rq = self._rq
+        assert rq is not None
+        plan = Plan(schedule.sa.tolist(), schedule.priority.tolist(), self._seq)
+        self._seq += len(rq.subjobs)
+        for job, start, block in zip(rq.jobs, rq.starts, rq.blocks, strict=True):
+            job.plan = JobPlan(plan, start, block.position)
+        subjobs = rq.subjobs
+        if self.config.work_conserving:
+            for i in np.flatnonzero(view.ready).tolist():
+                self._enqueue(subjobs[i])
+        else:
+            for sj in subjobs:
+                self._enqueue(sj)
+        for sa in self.sas:
             sa.wake()
+
+    def _enqueue(self, sj: SubJob) -> None:
+        """Queue ``sj`` on the SA its job's plan gives it (the plan must exist)."""
+        job_plan = sj.job.plan
+        assert job_plan is not None
+        i = job_plan.start + job_plan.position[sj.layer]
+        plan = job_plan.plan
+        sj.sa = plan.sa[i]
+        sj.sched_priority = plan.priority[i]
+        self.sas[sj.sa].push(sj, plan.seq + i)
 
     # -- SA callbacks ---------------------------------------------------------------------------
     def _started(self, sj: SubJob) -> None:
@@ -403,15 +445,15 @@ class Simulation:
         for fn in self._hooks["subjob_finished"]:
             fn(sj, sj.sa, now)
         subjobs = job.subjobs
+        planned = job.plan is not None
         wc = self.config.work_conserving
         for s in job.profile.successors[sj.layer]:
             succ = subjobs[s]
             succ.preds_left -= 1
-            if succ.preds_left == 0 and succ.state == PENDING and succ.sa >= 0:
-                sa = self.sas[succ.sa]
+            if succ.preds_left == 0 and succ.state == PENDING and planned:
                 if wc:
-                    sa.push(succ, succ.entry)
-                sa.wake()
+                    self._enqueue(succ)
+                self.sas[succ.sa].wake()
         if job.layers_left == 0:
             if job.status == "live":
                 self._end_job(job, "met" if now <= job.deadline else "missed", now)

@@ -5,7 +5,7 @@ Observers receive these objects; treat them as read-only. Times in cycles.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mas_sim.profile import ModelProfile
 from mas_sim.workload import Request
@@ -18,14 +18,18 @@ DONE = 2
 DROPPED = 3
 """Removed unstarted because its request's deadline passed (firm deadlines)."""
 
+if TYPE_CHECKING:
+    from mas_sim.engine import JobPlan
+
 JobStatus = Literal["live", "met", "missed", "dropped"]
 
 
 class Job:
     """One request being served: its profile, sub-jobs and progress."""
 
-    __slots__ = ("_block", "end", "isolated_latency", "layers_left", "model_id", "profile",
-                 "remaining_work", "request", "status", "subjobs", "unstarted", "version")
+    __slots__ = ("_block", "end", "isolated_latency", "layers_left", "model_id", "plan",
+                 "profile", "remaining_work", "request", "status", "subjobs", "unstarted",
+                 "version")
 
     def __init__(self, request: Request, profile: ModelProfile, model_id: int,
                  isolated_latency: float, min_latency: list[float]) -> None:
@@ -48,6 +52,8 @@ class Job:
         self.version = 0
         """Bumped whenever a sub-job starts or finishes (invalidates cached RQ blocks)."""
         self._block: object = None
+        self.plan: JobPlan | None = None
+        """The schedule in force for the job's unstarted SJs (None: not planned now)."""
 
     @property
     def job_id(self) -> int:

@@ -113,7 +113,7 @@ def summarize(jobs: pd.DataFrame, usage: UsageMonitor, system: SystemSpec, *,
         "scheduler_energy_j": scheduler_energy_pj * 1e-12,
         "scheduler_energy_overhead": (scheduler_energy_pj / energy_pj) if energy_pj else 0.0,
         "makespan_s": makespan / CYCLES_PER_SECOND,
-        "mean_sa_utilization": (float(usage.busy.sum() / (system.num_sas * makespan))
+        "mean_sa_utilization": (sum(usage.busy) / (system.num_sas * makespan)
                                 if makespan else 0.0),
         "dram_utilization": (usage.dram_bytes / (system.dram_bandwidth * makespan)
                              if makespan else 0.0),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from mas_sim.hardware import SystemSpec
@@ -41,9 +40,7 @@ class TraceRecorder:
         layer = sj.layer
         self._rows.append((req.job_id, req.tenant, req.model, profile.layers[layer], sa,
                            self._sa_class[sa], req.arrival, req.deadline, sj.start, now,
-                           float(profile.latency[layer, sa]),
-                           float(profile.bandwidth[layer, sa]),
-                           float(profile.energy[layer, sa])))
+                           *(rows[layer][sa] for rows in profile.cost_rows)))
 
     def frame(self) -> pd.DataFrame:
         """The trace, ordered by start time then SA."""
@@ -76,7 +73,7 @@ class UsageMonitor:
     """Constant-memory counters of what the hardware and the scheduler did."""
 
     def __init__(self, system: SystemSpec) -> None:
-        self.busy = np.zeros(system.num_sas)
+        self.busy = [0.0] * system.num_sas
         """Cycles each SA spent running sub-jobs (stalls included)."""
         self.energy_pj = 0.0
         """Energy of the executed sub-jobs, pJ."""
@@ -97,11 +94,11 @@ class UsageMonitor:
 
     def subjob_finished(self, sj: SubJob, sa: int, now: float) -> None:
         """Accumulate busy time, energy and DRAM traffic."""
-        profile = sj.job.profile
-        lat = float(profile.latency[sj.layer, sa])
+        latency, bandwidth, energy = sj.job.profile.cost_rows
+        layer = sj.layer
         self.busy[sa] += now - sj.start
-        self.energy_pj += float(profile.energy[sj.layer, sa])
-        self.dram_bytes += lat * float(profile.bandwidth[sj.layer, sa])
+        self.energy_pj += energy[layer][sa]
+        self.dram_bytes += latency[layer][sa] * bandwidth[layer][sa]
         self.subjobs += 1
         self.last_finish = max(self.last_finish, now)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -70,6 +71,12 @@ class ModelProfile:
                                      f"index {u}, expected a layer before it in topological order")
                 succ[u].append(v)
         object.__setattr__(self, "successors", tuple(tuple(s) for s in succ))
+
+    @cached_property
+    def cost_rows(self) -> tuple[list[list[float]], list[list[float]], list[list[float]]]:
+        """(latency, bandwidth, energy) as nested Python lists: cheap scalar reads on the
+        engine's per-sub-job paths, where indexing a numpy array costs more than the work."""
+        return self.latency.tolist(), self.bandwidth.tolist(), self.energy.tolist()
 
     @property
     def num_layers(self) -> int:

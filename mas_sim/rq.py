@@ -109,33 +109,72 @@ class _Block:
     subjobs: list[SubJob]
 
 
-def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTable,
-               sas: Sequence[SubAccelerator],
-               system: SystemSpec) -> tuple[SchedulerView, list[SubJob]]:
-    """The view of the RQ made of ``jobs`` (already in deadline order), and its SJs in order.
+@dataclass(frozen=True, eq=False)
+class ReadyQueue:
+    """The RQ of one tick: its SJs in order, and where each job's block starts."""
 
-    The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
+    key: tuple[tuple[int, int], ...]
+    """(job id, job version) of every job in order: equal keys mean an identical RQ."""
+    jobs: list[Job]
+    blocks: list[_Block]
+    starts: list[int]
+    """Index of each job's first SJ in the RQ."""
+    subjobs: list[SubJob]
+    static: dict[str, object]
+    """View fields that depend only on the key (cost rows, request data, ready flags, CSR)."""
+
+    def locate(self, job: Job) -> tuple[int, _Block] | None:
+        """(start index, block) of ``job`` in this RQ, or None."""
+        i = self._index.get(job.job_id)
+        return None if i is None else (self.starts[i], self.blocks[i])
+
+    @property
+    def _index(self) -> dict[int, int]:
+        cached = self.static.get("_index")
+        if cached is None:
+            cached = {job.job_id: i for i, job in enumerate(self.jobs)}
+            self.static["_index"] = cached
+        return cached  # type: ignore[return-value]
+
+
+def collect(jobs: Sequence[Job], models: ModelTable, previous: ReadyQueue | None) -> ReadyQueue:
+    """The RQ made of ``jobs`` (in deadline order); reuses ``previous`` if nothing changed.
+
+    Between two ticks most requests neither start nor finish a layer, so the RQ is often the
+    same; then every array of the view but the time-dependent ones is reused as it is.
     """
+    key = tuple((job.job_id, job.version) for job in jobs)
+    if previous is not None and previous.key == key:
+        return previous
     blocks = [models.block(job) for job in jobs]
-    sizes = np.fromiter((len(b.layers) for b in blocks), dtype=np.int64, count=len(blocks))
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    r = int(starts[-1])
-    m = system.num_sas
+    sizes = [len(b.layers) for b in blocks]
+    starts = [0]
+    for n in sizes:
+        starts.append(starts[-1] + n)
     subjobs: list[SubJob] = []
     for b in blocks:
         subjobs.extend(b.subjobs)
+    return ReadyQueue(key, list(jobs), blocks, starts[:-1], subjobs,
+                      _static_fields(jobs, blocks, sizes, starts, models))
+
+
+def _static_fields(jobs: Sequence[Job], blocks: list[_Block], sizes: list[int],
+                   starts: list[int], models: ModelTable) -> dict[str, object]:
+    r = starts[-1]
     if len(blocks) == 1:  # common when requests are planned on arrival: skip the gathers
         b = blocks[0]
         gidx, indices, indptr, ready = b.gidx, b.indices, b.indptr, b.ready
     elif r:
+        counts = np.asarray(sizes, dtype=np.int64)
+        starts_arr = np.asarray(starts[:-1], dtype=np.int64)
         gidx = np.concatenate([b.gidx for b in blocks])
         pred_counts = np.fromiter((len(b.indices) for b in blocks), dtype=np.int64,
                                   count=len(blocks))
-        indices = np.concatenate([b.indices for b in blocks]) + np.repeat(starts[:-1],
+        indices = np.concatenate([b.indices for b in blocks]) + np.repeat(starts_arr,
                                                                           pred_counts)
         pred_base = np.concatenate([[0], np.cumsum(pred_counts)])[:-1]
         indptr = np.concatenate([np.concatenate([b.indptr[:-1] for b in blocks])
-                                 + np.repeat(pred_base, sizes), [len(indices)]])
+                                 + np.repeat(pred_base, counts), [len(indices)]])
         ready = np.concatenate([b.ready for b in blocks])
     else:
         gidx = np.zeros(0, dtype=np.int64)
@@ -145,14 +184,43 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
 
     def per_job(values: list[float] | list[int], dtype: type) -> np.ndarray:
         if len(values) == 1:
-            return np.full(r, values[0], dtype=dtype)
-        return np.repeat(np.asarray(values, dtype=dtype), sizes)
+            return _frozen(np.full(r, values[0], dtype=dtype))
+        return _frozen(np.repeat(np.asarray(values, dtype=dtype), sizes))
 
     reqs = [job.request for job in jobs]
+    return {
+        "latency": _frozen(models.latency[gidx]),
+        "bandwidth": _frozen(models.bandwidth[gidx]),
+        "energy": _frozen(models.energy[gidx]),
+        "deadline": per_job([q.deadline for q in reqs], np.float64),
+        "arrival": per_job([q.arrival for q in reqs], np.float64),
+        "job_id": per_job([q.job_id for q in reqs], np.int64),
+        "model_id": per_job([job.model_id for job in jobs], np.int64),
+        "layer_index": _frozen(gidx - per_job([models.offset[j.model_id] for j in jobs],
+                                              np.int64)),
+        "ready": _frozen(ready),
+        "pred_indptr": _frozen(indptr),
+        "pred_indices": _frozen(indices),
+        "priority": per_job([q.priority for q in reqs], np.int64),
+        "tenant": per_job([q.tenant for q in reqs], np.int64),
+        "isolated_latency": per_job([job.isolated_latency for job in jobs], np.float64),
+        "remaining_work": per_job([job.remaining_work for job in jobs], np.float64),
+    }
+
+
+def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
+               sas: Sequence[SubAccelerator], system: SystemSpec) -> SchedulerView:
+    """The policy's view of ``rq`` at ``now``.
+
+    The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
+    Only ``release``, ``sa_busy_for`` and ``running_bandwidth`` are computed here; the rest
+    comes from ``rq.static``.
+    """
+    r = len(rq.subjobs)
+    m = system.num_sas
     release = np.full(r, now)
     busy = np.zeros(m)
     running_bw = np.zeros(m)
-    block_start = {id(job): (int(starts[i]), blocks[i]) for i, job in enumerate(jobs)}
     for sa in sas:
         transfer, sj = sa.transfer, sa.running
         if transfer is None or sj is None:
@@ -160,7 +228,7 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
         finish_in = transfer.time_left()
         busy[sa.index] = finish_in
         running_bw[sa.index] = transfer.demand
-        located = block_start.get(id(sj.job))
+        located = rq.locate(sj.job)
         if located is None:
             continue
         base, block = located
@@ -168,32 +236,11 @@ def build_view(now: float, period: float, jobs: Sequence[Job], models: ModelTabl
             pos = block.position.get(succ)
             if pos is not None:
                 release[base + pos] = max(release[base + pos], now + finish_in)
-    layer_index = gidx - np.repeat(
-        np.asarray([models.offset[job.model_id] for job in jobs], dtype=np.int64), sizes)
-    view = SchedulerView(
-        now=now, period=period,
-        latency=_frozen(models.latency[gidx]),
-        bandwidth=_frozen(models.bandwidth[gidx]),
-        energy=_frozen(models.energy[gidx]),
-        deadline=_frozen(per_job([q.deadline for q in reqs], np.float64)),
-        arrival=_frozen(per_job([q.arrival for q in reqs], np.float64)),
-        job_id=_frozen(per_job([q.job_id for q in reqs], np.int64)),
-        model_id=_frozen(per_job([job.model_id for job in jobs], np.int64)),
-        layer_index=_frozen(layer_index),
-        ready=_frozen(ready),
-        release=_frozen(release),
-        pred_indptr=_frozen(indptr),
-        pred_indices=_frozen(indices),
-        priority=_frozen(per_job([q.priority for q in reqs], np.int64)),
-        tenant=_frozen(per_job([q.tenant for q in reqs], np.int64)),
-        isolated_latency=_frozen(per_job([job.isolated_latency for job in jobs], np.float64)),
-        remaining_work=_frozen(per_job([job.remaining_work for job in jobs], np.float64)),
-        sa_busy_for=_frozen(busy),
-        dram_bandwidth=system.dram_bandwidth,
-        running_bandwidth=_frozen(running_bw),
-        model_names=models.names,
-    )
-    return view, subjobs
+    static = {k: v for k, v in rq.static.items() if not k.startswith("_")}
+    return SchedulerView(
+        now=now, period=period, release=_frozen(release), sa_busy_for=_frozen(busy),
+        dram_bandwidth=system.dram_bandwidth, running_bandwidth=_frozen(running_bw),
+        model_names=models.names, **static)  # type: ignore[arg-type]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -85,9 +85,9 @@ class SubAccelerator:
             sj.start = env.now
             self.running = sj
             self._on_start(sj)
-            profile = sj.job.profile
-            self.transfer = self.dram.start(sj, float(profile.latency[sj.layer, self.index]),
-                                            float(profile.bandwidth[sj.layer, self.index]))
+            latency, bandwidth, _ = sj.job.profile.cost_rows
+            self.transfer = self.dram.start(sj, latency[sj.layer][self.index],
+                                            bandwidth[sj.layer][self.index])
             yield self.transfer.done
             self.running = None
             self.transfer = None
