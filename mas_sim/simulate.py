@@ -148,7 +148,8 @@ class _Progress:
     def __init__(self, total: int | None) -> None:
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, unit="req", desc="simulating", leave=False)
+        # disable=None: no bar when stderr is not a terminal (CI logs, pipes).
+        self._bar = tqdm(total=total, unit="req", desc="simulating", leave=False, disable=None)
 
     def job_admitted(self, job: object, now: float) -> None:
         self._bar.update(1)
