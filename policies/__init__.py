@@ -25,6 +25,7 @@ _BUILTIN: dict[str, str] = {
     "edf-h": "policies.deadline:EdfH",
     "llf-h": "policies.deadline:LlfH",
     "moca": "policies.moca:MocaLike",
+    "relmas": "policies.relmas.policy:Relmas",
 }
 
 _USER: dict[str, Callable[..., Policy]] = {}

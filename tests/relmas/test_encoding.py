@@ -1,0 +1,104 @@
+"""State encoding: shapes, the primer row, exact feature values, the cap and the tail rule."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mas_sim.errors import CheckpointError
+from mas_sim.view import SchedulerView
+from policies.relmas.encoding import (
+    Normalisation,
+    StateEncoder,
+    decode,
+    encode,
+    num_actions,
+    num_features,
+    tail_schedule,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
+from policy_views import make_view
+
+
+def _view() -> SchedulerView:
+    # Three SJs on two SAs at now = 2000: job 0 (layers 0, 1), job 1 (layer 0); SA 1 busy 500.
+    return make_view([[1000.0, 3000.0], [200.0, 100.0], [4000.0, 4000.0]],
+                     preds=[(), (0,), ()], job_id=[0, 0, 1], layer_index=[0, 1, 0],
+                     deadline=[5000.0, 5000.0, 12000.0], arrival=[1000.0, 1000.0, 2000.0],
+                     bandwidth=[[8.0, 4.0], [0.0, 16.0], [2.0, 1.0]], sa_busy_for=[0.0, 500.0],
+                     now=2000.0, period=1000.0)
+
+
+NORM = Normalisation(("other", "toy"), max_layers=4, time_unit=1000.0, dram_bandwidth=16.0)
+
+
+def test_feature_and_action_counts() -> None:
+    assert num_features(6) == 16
+    assert num_actions(6) == 7
+
+
+def test_primer_then_one_row_per_sj_with_documented_values() -> None:
+    x = encode(_view(), NORM)
+    assert x.shape == (4, num_features(2)) and x.dtype == np.float32
+    # Primer: zero except the busy times of the SAs.
+    np.testing.assert_allclose(x[0], [0, 0, 0, 0, 0.0, math.log1p(0.5), 0, 0], rtol=1e-6)
+    # SJ 1 (row 2): model "toy" = index 1 -> 2/2; layer 1 -> 2/4; slack 3000 -> log1p(3);
+    # waiting 1000 -> log1p(1); latencies 200, 100 -> log1p(.2), log1p(.1); bandwidth 0, 16/16.
+    np.testing.assert_allclose(
+        x[2], [1.0, 0.5, math.log1p(3.0), math.log1p(1.0), math.log1p(0.2), math.log1p(0.1),
+               0.0, 1.0], rtol=1e-6)
+    # SJ 2 arrived now: waiting 0; slack 10000 -> log1p(10).
+    assert x[3, 3] == 0.0
+    assert x[3, 2] == pytest.approx(math.log1p(10.0), rel=1e-6)
+
+
+def test_rows_and_cap_keep_deadline_order() -> None:
+    full = encode(_view(), NORM)
+    sub = encode(_view(), NORM, np.array([0, 2]))
+    np.testing.assert_array_equal(sub[1:], full[[1, 3]])
+    np.testing.assert_array_equal(sub[0], full[0])
+    capped = encode(_view(), NORM, max_rq=2)
+    np.testing.assert_array_equal(capped, full[:3])
+    np.testing.assert_array_equal(StateEncoder(NORM, 1)(_view()), full[:2])
+
+
+def test_empty_rows_give_only_the_primer() -> None:
+    x = encode(_view(), NORM, np.zeros(0, dtype=np.int64))
+    assert x.shape == (1, 8)
+    assert StateEncoder(NORM).empty(2).shape == (1, 8)
+
+
+def test_unknown_model_is_refused_with_the_known_ones() -> None:
+    norm = Normalisation(("resnet50",), 10, 1000.0, 16.0)
+    with pytest.raises(CheckpointError, match=r"resnet50.*'toy'"):
+        encode(_view(), norm)
+
+
+def test_decode_takes_priority_and_argmax_sa_then_tail_rule() -> None:
+    view = _view()
+    actions = np.array([[0.5, -0.2, 0.3], [-0.7, 0.9, 0.1]], dtype=np.float32)
+    priority, sa = decode(actions, view)
+    np.testing.assert_allclose(priority, [0.5, -0.7, -2.0], rtol=1e-6)
+    # Rows 0, 1 by argmax of the scores; row 2 (beyond the actions) by the tail rule: fastest SA
+    # (a tie 4000/4000 -> SA 0).
+    np.testing.assert_array_equal(sa, [1, 0, 0])
+    tail_p, tail_sa = tail_schedule(view, 0)
+    np.testing.assert_array_equal(tail_p, [-2.0, -3.0, -4.0])
+    np.testing.assert_array_equal(tail_sa, [0, 1, 0])
+
+
+def test_normalisation_round_trip_and_validation() -> None:
+    assert Normalisation.from_dict(NORM.to_dict()) == NORM
+    with pytest.raises(CheckpointError, match="malformed"):
+        Normalisation.from_dict({"model_names": ["a"]})
+    with pytest.raises(CheckpointError, match="time_unit"):
+        Normalisation(("a",), 3, 0.0, 16.0)
+    with pytest.raises(CheckpointError, match="max_layers"):
+        Normalisation(("a",), 0, 1.0, 16.0)
+    with pytest.raises(CheckpointError, match="empty"):
+        Normalisation((), 3, 1.0, 16.0)

@@ -1,0 +1,138 @@
+"""The training loop: outputs, resume, imitation, configuration errors, the CLI options."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from relmas_scenarios import random_workload, tiny_system
+
+from mas_sim.errors import CheckpointError, ConfigError
+from mas_sim.view import Schedule
+from policies.relmas.checkpoint import load_checkpoint
+from policies.relmas.ddpg import DDPGConfig
+from policies.relmas.encoding import decode
+from policies.relmas.train import (
+    TrainConfig,
+    add_train_arguments,
+    config_from_args,
+    schedule_to_action,
+    train,
+    training_seed,
+)
+
+SMALL = DDPGConfig(batch_size=8, learning_starts=8, max_rq=32)
+
+
+def _config(out: Path, **changes: object) -> TrainConfig:
+    base: dict[str, object] = dict(hidden=16, episodes=3, requests=10, eval_seeds=(0, 1),
+                                   eval_requests=8, eval_every=2, out=str(out), ddpg=SMALL,
+                                   period=1000.0)
+    base.update(changes)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def _train(config: TrainConfig):  # type: ignore[no-untyped-def]
+    return train(config, system=tiny_system(), scenario=lambda s, n: random_workload(s, n),
+                 progress=False)
+
+
+def test_training_writes_checkpoint_csv_png_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    result = _train(_config(out))
+    assert [row["episode"] for row in result.history] == [1.0, 2.0, 3.0]
+    evaluated = [not np.isnan(r["eval_sla"]) for r in result.history]
+    assert evaluated == [False, True, True]  # every 2 episodes, and after the last
+    assert 0.0 <= result.best_eval_sla <= 1.0
+    ckpt = load_checkpoint(out, num_sas=2, hidden=16)
+    assert ckpt.training is not None and ckpt.training["episode"] == 3
+    assert ckpt.training["agent"]["actor_opt"]["state"]  # optimizer moments were saved
+    rows = list(csv.DictReader((tmp_path / "run.csv").open()))
+    assert len(rows) == 3 and rows[0]["eval_sla"] == "" and rows[2]["eval_sla"] != ""
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.best.pt", "run.csv", "run.png",
+                                                           "run.pt"]
+    best = load_checkpoint(tmp_path / "run.best.pt")
+    assert best.training is None
+
+    resumed = _train(_config(tmp_path / "run2.pt", episodes=4, resume=str(out)))
+    assert [row["episode"] for row in resumed.history] == [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_equal(resumed.history[:3], result.history)  # NaN-aware
+    ckpt2 = load_checkpoint(tmp_path / "run2.pt")
+    assert ckpt2.training is not None and ckpt2.training["episode"] == 4
+    # The resumed run started from the saved optimizer state: Adam's step count kept growing.
+    step_before = ckpt.training["agent"]["actor_opt"]["state"][0]["step"]
+    step_after = ckpt2.training["agent"]["actor_opt"]["state"][0]["step"]
+    assert float(step_after) > float(step_before)
+
+
+def test_resume_with_another_hidden_size_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    _train(_config(out, episodes=1, eval_every=1))
+    with pytest.raises(CheckpointError, match="hidden size 16, expected 32"):
+        _train(_config(tmp_path / "b.pt", hidden=32, episodes=2, resume=str(out)))
+
+
+def test_imitation_warm_start_learns_the_heuristics_sa_choice(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    result = _train(_config(tmp_path / "imit.pt", episodes=2, eval_every=2, imitate="fcfs-h",
+                            imitation_episodes=2, requests=20))
+    assert np.isfinite(result.history[-1]["actor_loss"])
+    # Imitation losses fall as the actor fits the demonstrations.
+    assert result.history[-1]["actor_loss"] < result.history[0]["actor_loss"]
+
+
+def test_schedule_to_action_decodes_back_to_the_same_decision() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
+    from policy_views import make_view
+
+    view = make_view(np.ones((4, 3)))
+    schedule = Schedule(np.array([5.0, -1.0, 7.0, 0.0]), np.array([2, 0, 1, 2]))
+    action = schedule_to_action(schedule, 4, 3)
+    np.testing.assert_allclose(action[:, 0], [1 / 3, -1.0, 1.0, -1 / 3])
+    priority, sa = decode(action, view)
+    np.testing.assert_array_equal(sa, schedule.sa)
+    np.testing.assert_array_equal(np.argsort(-priority), np.argsort(-schedule.priority))
+    spanned = schedule_to_action(schedule, 4, 3, span=7)  # rank r -> 1 - 2r/6
+    np.testing.assert_allclose(spanned[:, 0], [2 / 3, 0.0, 1.0, 1 / 3])
+    np.testing.assert_array_equal(decode(spanned, view)[1], schedule.sa)
+
+
+def test_config_errors_name_the_value() -> None:
+    with pytest.raises(ConfigError, match="episodes = 0"):
+        TrainConfig(episodes=0)
+    with pytest.raises(ConfigError, match="hidden = 15"):
+        TrainConfig(hidden=15)
+    with pytest.raises(ConfigError, match="eval_seeds \\[1000000\\] are also training seeds"):
+        TrainConfig(eval_seeds=(training_seed(0, 0),))
+    with pytest.raises(ConfigError, match="imitation_episodes = 3"):
+        TrainConfig(imitation_episodes=3)
+    with pytest.raises(ConfigError, match="eval_seeds is empty"):
+        TrainConfig(eval_seeds=())
+    with pytest.raises(ConfigError, match="ddpg batch_size = 0"):
+        DDPGConfig(batch_size=0)
+    with pytest.raises(ConfigError, match=r"ddpg tau = 1\.5"):
+        DDPGConfig(tau=1.5)
+    with pytest.raises(ConfigError, match="ddpg critic_lr = 0"):
+        DDPGConfig(critic_lr=0)
+    with pytest.raises(ConfigError, match="exploration_noise = -1"):
+        DDPGConfig(exploration_noise=-1)
+
+
+def test_cli_options_build_the_config() -> None:
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser)
+    args = parser.parse_args(["--workload", "light", "--hidden", "128", "--eval-seeds", "0,2",
+                              "--period-us", "50", "--batch-size", "16", "--out", "x.pt"])
+    config = config_from_args(args)
+    assert (config.workload, config.hidden, config.eval_seeds) == ("light", 128, (0, 2))
+    assert config.period == 50_000.0 and config.ddpg.batch_size == 16 and config.out == "x.pt"
+    bad = parser.parse_args(["--eval-seeds", "a,b"])
+    with pytest.raises(ConfigError, match="--eval-seeds 'a,b'"):
+        config_from_args(bad)
