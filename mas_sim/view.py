@@ -173,6 +173,7 @@ def validate_schedule(schedule: object, view: SchedulerView, policy_name: str) -
     finite = np.isfinite(priority.astype(np.float64, copy=False))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
-        raise PolicyError(f"{where}: priority[{i}] = {priority[i]!r}, expected a finite number")
+        value = float(priority[i])
+        raise PolicyError(f"{where}: priority[{i}] = {value!r}, expected a finite number")
     return schedule
 
