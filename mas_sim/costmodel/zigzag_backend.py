@@ -9,15 +9,26 @@ or any interpreter named by the environment variable ``MAS_SIM_ZIGZAG_PYTHON``);
 
 How ZigZag is run
 -----------------
-- Hardware (:func:`hardware_spec`): the SA's array as ZigZag's operational array, per-PE
-  buffers, one global buffer with 128-bit read and write ports (as the analytical model), and a
-  DRAM port wide enough never to stall (costs here are stall-free; the engine adds DRAM
-  contention). Energies per access follow :mod:`mas_sim.costmodel.energy`.
+- Hardware (:func:`hardware_spec`): the SA's array as ZigZag's operational array; per-PE input,
+  weight and accumulator buffers; one global buffer (GLB) with 128-bit read and write ports (as
+  the analytical model); DRAM. ZigZag's memory hierarchy is inclusive, so the PE buffers are
+  shrunk until all PEs' copies of what the GLB holds fit in it, and on Simba weights bypass the
+  GLB (DRAM -> PE weight buffers through a GLB-wide port): with weights in its 32 KiB GLB, LOMA
+  found no mapping for kws ``conv_ds_1.pw_conv`` on Simba-Small. Inputs and outputs use a DRAM
+  port wide enough never to stall (costs are stall-free; the engine adds DRAM contention).
+  Energies per access follow :mod:`mas_sim.costmodel.energy`.
 - Mapping (:func:`mapping_spec`): row stationary has no ZigZag template, so its spatial mapping is
   given explicitly, the one of :mod:`.row_stationary` (filter rows x channels on the array rows,
-  output rows x filters on its columns); weight stationary unrolls output channels over PEs and
-  input channels over the MAC lanes. ZigZag's LOMA searches the temporal mapping, minimising
-  energy.
+  output rows x filters on its columns); weight stationary unrolls output channels (groups for a
+  grouped conv) over PEs and input channels over the MAC lanes. Unrolled loops are padded to a
+  multiple of their unroll (ZigZag needs unrolls that divide). ZigZag's LOMA searches the
+  temporal mapping, minimising energy.
+- DRAM traffic (:func:`table_row`): ZigZag's element counts at the DRAM level, per operand at
+  least the tensor once (compulsory traffic: inputs and weights come from DRAM, outputs go back,
+  even for a layer that fits on chip), scaled from the padded tensors to the real ones; energy is
+  ZigZag's on-chip energy plus :data:`energy.E_DRAM_PJ_PER_BYTE` per DRAM byte. (ZigZag's own
+  DRAM word accesses are counted in words of the DRAM port, rounded down: with a port this wide
+  a small layer such as kws ``fc1`` showed 0 bytes.)
 - Layers are de-duplicated by shape; each distinct shape runs once per SA class in a subprocess
   with a timeout (:data:`TIMEOUT_S`). Pool, add, concat and reorg layers (which ZigZag's
   convolution model does not cover) keep their analytical costs; the NoP energy of the DRAM
@@ -63,6 +74,8 @@ RS_PE_SPLIT = {"I1": 0.15, "I2": 0.65, "O": 0.20}
 WS_PE_SPLIT = {"I1": 0.125, "I2": 0.75, "O": 0.125}
 GLB_PORT_BITS = 128
 DRAM_PORT_BITS = 1 << 16
+#: DRAM capacity given to ZigZag (any size holding every layer).
+DRAM_BYTES = 1e9
 
 
 def sa_key(sa: SubAcceleratorSpec) -> str:
@@ -110,6 +123,7 @@ def write_table(model: str, rows: Iterable[tuple[str, str, float, float, float]]
         writer.writerow(TABLE_COLUMNS)
         for (sa, layer), (lat, dram, energy) in sorted(merged.items()):
             writer.writerow([sa, layer, f"{lat:.0f}", f"{dram:.0f}", f"{energy:.6g}"])
+    os.chmod(tmp, 0o644)  # mkstemp makes the file private; a shipped table is package data
     os.replace(tmp, path)
     return path
 
@@ -132,43 +146,81 @@ def zigzag_python() -> str | None:
 
 
 def _memory(size_bytes: float, operands: list[str], read_bits: int, write_bits: int,
-            pj_per_byte: float, served: list[str]) -> dict[str, Any]:
+            pj_per_byte: float, served: list[str],
+            port_bits: dict[str, int] | None = None) -> dict[str, Any]:
+    """One ZigZag memory level: a read and a write port per operand group. ``port_bits`` gives
+    an operand its own pair of ports of that width (the others share ``read_bits`` /
+    ``write_bits``)."""
+    own = port_bits or {}
+    groups: list[tuple[list[str], int, int]] = [([op], own[op], own[op]) for op in operands
+                                                if op in own]
+    shared = [op for op in operands if op not in own]
+    if shared:
+        groups.append((shared, read_bits, write_bits))
     ports: list[dict[str, Any]] = []
-    reads, writes = [], []
-    for op in operands:
-        reads += [f"{op}, tl"] + ([f"{op}, th"] if op == "O" else [])
-        writes += [f"{op}, fh"] + ([f"{op}, fl"] if op == "O" else [])
-    ports.append({"name": "r_port_1", "type": "read", "bandwidth_min": 8,
-                  "bandwidth_max": read_bits, "allocation": reads})
-    ports.append({"name": "w_port_1", "type": "write", "bandwidth_min": 8,
-                  "bandwidth_max": write_bits, "allocation": writes})
+    for k, (ops, r_bits, w_bits) in enumerate(groups, start=1):
+        reads = [f"{op}, tl" for op in ops] + [f"{op}, th" for op in ops if op == "O"]
+        writes = [f"{op}, fh" for op in ops] + [f"{op}, fl" for op in ops if op == "O"]
+        ports.append({"name": f"r_port_{k}", "type": "read", "bandwidth_min": 8,
+                      "bandwidth_max": r_bits, "allocation": reads})
+        ports.append({"name": f"w_port_{k}", "type": "write", "bandwidth_min": 8,
+                      "bandwidth_max": w_bits, "allocation": writes})
+    # ZigZag charges r_cost / w_cost per access of the widest port.
     return {"size": max(8, int(size_bytes * 8)), "r_cost": pj_per_byte * read_bits / 8,
             "w_cost": pj_per_byte * write_bits / 8, "area": 0.0, "latency": 1,
             "operands": operands, "ports": ports, "served_dimensions": served}
 
 
 def hardware_spec(sa: SubAcceleratorSpec) -> dict[str, Any]:
-    """ZigZag accelerator description of ``sa`` (a dict; written as YAML-compatible JSON)."""
-    if sa.dataflow == "row_stationary":
+    """ZigZag accelerator description of ``sa`` (a dict; written as YAML-compatible JSON).
+
+    Levels, lowest first: per-PE input, weight and accumulator buffers (one instance per PE,
+    shared by its MAC lanes), the global buffer (GLB), DRAM. ZigZag's hierarchy is inclusive (a
+    level holds everything the levels below it hold) and LOMA fills the lowest level first, so
+    the GLB must be able to hold all PE buffers' contents of the operands it stores, else LOMA
+    finds no mapping (kws ``conv_ds_1.pw_conv`` on Simba-Small: 16 x 18 KiB of weight buffers
+    filled, then a 32 KiB GLB to hold them):
+
+    - weight stationary (Simba): weights bypass the GLB (DRAM -> PE weight buffers, where Simba
+      keeps them; the analytical model too may tile weights in the PE buffers), through a port
+      as wide as a GLB port (:data:`GLB_PORT_BITS`: the analytical model routes every byte
+      through the GLB's ports). The GLB holds inputs and outputs, and the PE input and
+      accumulator buffers shrink until all PEs' copies fit it (16 x (3 + 3) KiB against 32 KiB;
+      depthwise layers, whose PEs hold distinct inputs, failed otherwise);
+    - row stationary (Eyeriss): the GLB holds all three operands, as the analytical model's
+      tiling does (with weights bypassing it, 220-byte PE buffers made LOMA spill partial sums
+      to DRAM: 26 times the output on yolo_lite ``conv4``); the PE buffers shrink until all of
+      them fit the GLB (Eyeriss-Large: 512 x 220 B against 64 KiB).
+
+    Inputs and outputs use a DRAM port too wide to stall (costs are stall-free; the engine adds
+    DRAM contention).
+    """
+    rs = sa.dataflow == "row_stationary"
+    if rs:
         rows, cols = array_shape(sa.pes)
         sizes, split = [cols, rows, sa.macs_per_pe], RS_PE_SPLIT
         pe_served: list[str] = ["D3"]
+        in_glb = ["I1", "I2", "O"]
     else:
         sizes, split = [sa.pes, sa.macs_per_pe, 1], WS_PE_SPLIT
         pe_served = ["D2", "D3"]
+        in_glb = ["I1", "O"]
+    held = sum(split[op] for op in in_glb) * sa.pe_buffer_bytes * sa.pes
+    scale = {op: min(1.0, sa.global_buffer_bytes / held) if op in in_glb else 1.0
+             for op in split}
+    pe_bytes = {op: scale[op] * split[op] * sa.pe_buffer_bytes for op in split}
     e_pe = en.sram_pj_per_byte(sa.pe_buffer_bytes)
     e_glb = en.sram_pj_per_byte(sa.global_buffer_bytes)
-    lanes_bits = 8 * (sa.macs_per_pe if sa.dataflow == "weight_stationary" else 1)
+    lanes_bits = 8 * (1 if rs else sa.macs_per_pe)
     memories = {
-        "pe_in": _memory(split["I1"] * sa.pe_buffer_bytes, ["I1"], lanes_bits, 64, e_pe,
-                         pe_served),
-        "pe_w": _memory(split["I2"] * sa.pe_buffer_bytes, ["I2"], lanes_bits, 64, e_pe,
-                        pe_served),
-        "pe_acc": _memory(split["O"] * sa.pe_buffer_bytes, ["O"], 16, 16, e_pe, pe_served),
-        "glb": _memory(sa.global_buffer_bytes, ["I1", "I2", "O"], GLB_PORT_BITS, GLB_PORT_BITS,
+        "pe_in": _memory(pe_bytes["I1"], ["I1"], lanes_bits, 64, e_pe, pe_served),
+        "pe_w": _memory(pe_bytes["I2"], ["I2"], lanes_bits, 64, e_pe, pe_served),
+        "pe_acc": _memory(pe_bytes["O"], ["O"], 16, 16, e_pe, pe_served),
+        "glb": _memory(sa.global_buffer_bytes, in_glb, GLB_PORT_BITS, GLB_PORT_BITS,
                        e_glb + en.E_NOC_PJ_PER_BYTE, ["D1", "D2", "D3"]),
-        "dram": _memory(1e9, ["I1", "I2", "O"], DRAM_PORT_BITS, DRAM_PORT_BITS,
-                        en.E_DRAM_PJ_PER_BYTE, ["D1", "D2", "D3"]),
+        "dram": _memory(DRAM_BYTES, ["I1", "I2", "O"], DRAM_PORT_BITS, DRAM_PORT_BITS,
+                        en.E_DRAM_PJ_PER_BYTE, ["D1", "D2", "D3"],
+                        port_bits={} if rs else {"I2": GLB_PORT_BITS}),
     }
     return {"name": sa_key(sa).replace(":", "_"), "memories": memories,
             "operational_array": {"unit_energy": en.E_MAC_PJ, "unit_area": 1.0,
@@ -201,12 +253,18 @@ def spatial_unrolls(t: LayerTable, i: int,
     return {dim: [u for u in units if u[1] > 1] or units[:1] for dim, units in spatial.items()}
 
 
+def column_stride(width: int, out_width: int) -> int:
+    """The horizontal stride of a conv: the layer table keeps only the vertical one, so it is
+    taken as ``round(W / F)`` (224 -> 112: 2; 'same' or 'valid' stride 1: 1; 227 -> 55: 4)."""
+    return max(1, round(width / out_width))
+
+
 def workload_spec(t: LayerTable, i: int, sa: SubAcceleratorSpec) -> list[dict[str, Any]]:
     """ZigZag workload (one layer) of MAC layer ``i``. ZigZag's mapper needs every spatial unroll
     to divide its loop, so unrolled loops are padded up to a multiple of the unroll: the idle PEs
     and lanes that the hardware would have (latency as ours; MACs and energy include the
     padding)."""
-    g, c, m, _, _, e, f, r, s, st = _shape(t, i)
+    g, c, m, _, w, e, f, r, s, st = _shape(t, i)
     sizes = {"G": g, "K": m // g, "C": c // g, "OY": e, "OX": f, "FY": r, "FX": s}
     for units in spatial_unrolls(t, i, sa).values():
         for dim, unroll in units:
@@ -216,7 +274,7 @@ def workload_spec(t: LayerTable, i: int, sa: SubAcceleratorSpec) -> list[dict[st
     if t.op[i] == "fc":
         return [head | {"operator_type": "Gemm", "equation": "O[b][k]+=W[k][c]*I[b][c]",
                         "loop_dims": ["B", "K", "C"], "loop_sizes": [1, sizes["K"], sizes["C"]]}]
-    relations = [f"ix={st}*ox+1*fx", f"iy={st}*oy+1*fy"]
+    relations = [f"ix={column_stride(w, f)}*ox+1*fx", f"iy={st}*oy+1*fy"]
     if g == 1:
         dims = ["K", "C", "OY", "OX", "FY", "FX"]
         equation = "O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]"
@@ -237,9 +295,38 @@ def mapping_spec(t: LayerTable, i: int, sa: SubAcceleratorSpec) -> list[dict[str
              "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]
 
 
+def tensor_bytes(t: LayerTable, i: int) -> dict[str, float]:
+    """The bytes of layer ``i``'s operands as the zoo counts them, by ZigZag layer operand:
+    ``I`` input, ``W`` weights, ``O`` output (8-bit data)."""
+    return {"I": float(t.input_bytes[i]), "W": float(t.weight_bytes[i]),
+            "O": float(t.output_bytes[i])}
+
+
+def table_row(result: dict[str, Any], real_bytes: dict[str, float],
+              ) -> tuple[float, float, float]:
+    """One table row from a :mod:`.zigzag_runner` result: (SA cycles, DRAM bytes, energy pJ).
+
+    DRAM traffic, per operand: ZigZag's traffic at DRAM, at least the operand's tensor once
+    (the compulsory traffic: every input and weight comes from DRAM and every output goes back,
+    even when a layer fits on chip; a run that moves less, as an all-on-chip mapping may, is
+    raised to it), scaled from ZigZag's padded tensor to the real one (``real_bytes``, see
+    :func:`tensor_bytes`). Energy: ZigZag's on-chip energy plus :data:`energy.E_DRAM_PJ_PER_BYTE`
+    per DRAM byte (the NoP's share is added by :func:`layer_costs`).
+    """
+    dram = 0.0
+    for op, moved in result["dram"].items():
+        tensor_bits = float(moved["tensor_bits"])
+        traffic_bits = max(float(moved["traffic_bits"]), tensor_bits)
+        dram += traffic_bits / tensor_bits * real_bytes[op] if tensor_bits > 0 else 0.0
+    energy = float(result["onchip_energy_pj"]) + dram * en.E_DRAM_PJ_PER_BYTE
+    return float(result["latency_cycles"]), dram, energy
+
+
 def run_layer(t: LayerTable, i: int, sa: SubAcceleratorSpec, python: str,
               timeout_s: float = TIMEOUT_S) -> tuple[float, float, float]:
-    """Run ZigZag on MAC layer ``i`` of ``t``: (SA cycles, DRAM bytes, energy pJ)."""
+    """Run ZigZag on MAC layer ``i`` of ``t``: (SA cycles, DRAM bytes, energy pJ), see
+    :func:`table_row`. Raises ``RuntimeError`` if ZigZag fails and
+    ``subprocess.TimeoutExpired`` after ``timeout_s`` seconds."""
     with tempfile.TemporaryDirectory(prefix="mas-sim-zigzag-") as tmp:
         paths = {}
         for stem, spec in (("workload", workload_spec(t, i, sa)), ("hardware", hardware_spec(sa)),
@@ -256,8 +343,8 @@ def run_layer(t: LayerTable, i: int, sa: SubAcceleratorSpec, python: str,
         if proc.returncode != 0 or not out.is_file():
             raise RuntimeError(f"ZigZag failed on layer {t.layers[i]!r} ({sa.name}): "
                                f"{proc.stderr.strip()[-2000:]}")
-        res = json.loads(out.read_text(encoding="utf-8"))
-    return float(res["latency_cycles"]), float(res["dram_bytes"]), float(res["energy_pj"])
+        result = json.loads(out.read_text(encoding="utf-8"))
+    return table_row(result, tensor_bytes(t, i))
 
 
 def run_model(t: LayerTable, sa: SubAcceleratorSpec, python: str,

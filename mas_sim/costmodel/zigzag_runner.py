@@ -3,9 +3,19 @@
     python zigzag_runner.py WORKLOAD.yaml HARDWARE.yaml MAPPING.yaml OUT.json
 
 Imports only ZigZag and the standard library, so it runs under any interpreter that has
-``zigzag-dse`` (and ``six``, which ZigZag imports without declaring). Writes one JSON object:
-``latency_cycles`` (ZigZag's ``latency_total2``: compute plus on/off-loading, SA cycles),
-``energy_pj`` and ``dram_bytes`` (reads + writes at the top memory level).
+``zigzag-dse`` (and ``six``, which ZigZag imports without declaring). It reports ZigZag's raw
+figures; the backend turns them into a table row (compulsory DRAM traffic, padding, DRAM energy).
+Writes one JSON object:
+
+- ``latency_cycles``: ZigZag's ``latency_total2`` (compute, stalls, on/off-loading), SA cycles;
+- ``onchip_energy_pj``: ZigZag's energy without its top memory level (MACs and on-chip memories);
+- ``dram``: per layer operand (``I``, ``W``, ``O``), ``traffic_bits``, the bits ZigZag moves
+  between DRAM and the level below (reads down plus writes up, counted per data element at the
+  precision moved, so partial-sum spills count 16 bits), and ``tensor_bits``, the operand's
+  size in ZigZag's (padded) workload at its final precision.
+
+Element counts are used, not ZigZag's word accesses: the DRAM port is made very wide so that it
+never stalls, and ZigZag rounds word accesses of such a port down to whole words.
 """
 
 from __future__ import annotations
@@ -14,23 +24,32 @@ import json
 import logging
 import sys
 import tempfile
+from typing import Any
 
 
-def _dram_bytes(cme: object) -> float:
-    """Bytes moved at the top memory level (DRAM), summed over operands and directions."""
-    from zigzag.hardware.architecture.memory_port import DataDirection
+def _dram(cme: Any) -> dict[str, dict[str, float]]:
+    """Bits each operand moves at its top memory level (DRAM), and its tensor's size in bits."""
+    from zigzag.mapping.data_movement import DataDirection, DataMoveAttr
 
-    accelerator = cme.accelerator  # type: ignore[attr-defined]
-    links = cme.memory_operand_links  # type: ignore[attr-defined]
-    total = 0.0
-    for layer_op, per_level in cme.memory_word_access.items():  # type: ignore[attr-defined]
-        mem_op = links.layer_to_mem_op(layer_op)
-        top = len(per_level) - 1
-        level = accelerator.get_memory_level(mem_op, top)
-        for direction in (DataDirection.RD_OUT_TO_LOW, DataDirection.WR_IN_BY_LOW):
-            bits = level.get_max_bandwidth(mem_op, direction) or 0
-            total += float(per_level[top].get(direction)) * float(bits) / 8.0
-    return total
+    layer = cme.layer
+    final_bits = layer.operand_precision.final_output_precision
+    out: dict[str, dict[str, float]] = {}
+    for layer_op, per_level in cme.mapping.unit_mem_data_movement.items():
+        top = per_level[-1]
+        counts = top.get_attribute(DataMoveAttr.DATA_ELEM_MOVE_COUNT)
+        precision = top.get_attribute(DataMoveAttr.DATA_PRECISION)
+        traffic = sum(float(counts.get(d)) * float(precision.get(d))
+                      for d in (DataDirection.RD_OUT_TO_LOW, DataDirection.WR_IN_BY_LOW))
+        name = str(layer_op)
+        bits = final_bits if name == "O" else layer.operand_precision[layer_op]
+        out[name] = {"traffic_bits": traffic,
+                     "tensor_bits": float(layer.operand_size_elem[layer_op]) * float(bits)}
+    return out
+
+
+def _top_energy(cme: Any) -> float:
+    """ZigZag's energy at each operand's top memory level (DRAM), pJ."""
+    return float(sum(levels[-1] for levels in cme.mem_energy_breakdown.values()))
 
 
 def main(argv: list[str]) -> int:
@@ -42,13 +61,15 @@ def main(argv: list[str]) -> int:
         result = get_hardware_performance_zigzag(
             workload, hardware, mapping, opt="energy", dump_folder=dump,
             loma_show_progress_bar=False)
-    energy, latency, cmes = result[0], result[1], result[-1]
-    layer_cme = cmes[0][1][0][0] if cmes and isinstance(cmes[0][1], list) and cmes[0][1] else None
-    cme = layer_cme if layer_cme is not None else cmes[0][0]
+    cmes = result[-1]
+    # One layer: [(summed CME, [(layer CME, extra), ...])]; the layer's own CME holds the mapping.
+    cme = cmes[0][1][0][0]
     with open(out, "w", encoding="utf-8") as fh:
-        json.dump({"latency_cycles": float(latency), "energy_pj": float(energy),
-                   "dram_bytes": _dram_bytes(cme),
-                   "spatial_mapping": str(getattr(cme, "spatial_mapping_int", ""))}, fh)
+        json.dump({"latency_cycles": float(cme.latency_total2),
+                   "onchip_energy_pj": float(cme.energy_total) - _top_energy(cme),
+                   "dram": _dram(cme),
+                   "temporal_mapping": str(cme.temporal_mapping),
+                   "spatial_mapping": str(cme.spatial_mapping_int)}, fh)
     return 0
 
 
