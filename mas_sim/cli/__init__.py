@@ -20,6 +20,8 @@ COMMANDS = {
     "compare": "mas_sim.cli.compare",
     "models": "mas_sim.cli.models",
     "train": "mas_sim.cli.train",
+    "sweep": "mas_sim.cli.sweep",
+    "reproduce": "mas_sim.cli.reproduce",
 }
 
 

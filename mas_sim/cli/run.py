@@ -6,17 +6,11 @@ import argparse
 from typing import Any
 
 import policies
-from mas_sim.cli.options import (
-    add_scenario_options,
-    human,
-    scenario_from_args,
-    system_from_args,
-    write_json,
-)
-from mas_sim.errors import ConfigError
+from mas_sim.cli.options import add_scenario_options, human, write_json
+from mas_sim.experiment import Point, run_point
+from mas_sim.experiment import record as experiment_record
 from mas_sim.io import atomic_path
-from mas_sim.scenario import Scenario, build_workload
-from mas_sim.simulate import Result, simulate
+from mas_sim.simulate import Result
 
 
 def add_parser(sub: Any) -> None:
@@ -44,30 +38,24 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gantt", default=None, metavar="PATH.png", help="Gantt chart")
 
 
-def make_policy(name: str, scenario: Scenario, checkpoint: str | None) -> Any:
-    """Create a policy by name; RELMAS gets the scenario (to pick a checkpoint)."""
-    if name == "relmas":
-        return policies.make("relmas", checkpoint=checkpoint, workload=scenario.workload,
-                             qos=scenario.qos)
-    if checkpoint is not None:
-        raise ConfigError(f"--checkpoint is for the relmas policy, not {name!r}")
-    return policies.make(name)
+def point_from_args(args: argparse.Namespace, policy_name: str) -> Point:
+    """The experiment :class:`Point` of the command-line options, for ``policy_name``."""
+    return Point(policy=policy_name, workload=args.workload, qos=args.qos, seed=args.seed,
+                 requests=args.requests, load=args.load, base_qos=args.base_qos,
+                 bandwidth_gbps=args.bandwidth_gbps, period_us=args.period_us,
+                 hardware=args.hardware, costs=args.costs,
+                 checkpoint=getattr(args, "checkpoint", None))
 
 
 def run_one(args: argparse.Namespace, policy_name: str, *, trace: bool) -> Result:
-    """Simulate one policy on the scenario of ``args``."""
-    system = system_from_args(args)
-    scenario = scenario_from_args(args)
-    policy = make_policy(policy_name, scenario, getattr(args, "checkpoint", None))
-    workload = build_workload(system, scenario)
-    return simulate(system, workload, policy, period=scenario.period, seed=scenario.seed,
-                    trace=trace, progress=not args.no_progress)
+    """Simulate one policy on the scenario of ``args`` (:func:`mas_sim.experiment.run_point`)."""
+    return run_point(point_from_args(args, policy_name), trace=trace,
+                     progress=not args.no_progress)
 
 
 def record(result: Result, args: argparse.Namespace) -> dict[str, Any]:
     """The JSON object of one run: scenario fields plus the summary."""
-    return {**result.to_dict(), "workload": args.workload, "qos": args.qos, "seed": args.seed,
-            "load": args.load, "hardware": args.hardware}
+    return experiment_record(point_from_args(args, result.policy), result)
 
 
 def write_outputs(result: Result, args: argparse.Namespace, suffix: str = "") -> None:
