@@ -24,6 +24,9 @@ TABLE = (
     ("antt", "ANTT", "{:.2f}"),
     ("stp", "STP", "{:.2f}"),
     ("fairness", "fairness", "{:.2f}"),
+    ("sla_p1", "SLA p1", "{:.0%}"),
+    ("sla_p3", "SLA p3", "{:.0%}"),
+    ("sla_p9", "SLA p9", "{:.0%}"),
     ("energy_j", "energy mJ", "{:.3f}"),
     ("mean_sa_utilization", "SA util", "{:.1%}"),
     ("decision_us_per_subjob", "us/decision", "{:.1f}"),
@@ -42,6 +45,8 @@ def add_parser(sub: Any) -> None:
                         "available)")
     p.add_argument("--checkpoint", default=None, metavar="PATH",
                    help="RELMAS checkpoint (default: the shipped one for the scenario)")
+    p.add_argument("--with-bound", action="store_true",
+                   help="add the exact offline bound (CP-SAT, extra 'exact'; <= 30 requests)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write compare.csv, compare.json and gantt_<policy>.png into DIR")
     add_scenario_options(p)
@@ -64,15 +69,36 @@ def policy_names(spec: str | None) -> list[str]:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table of the runs."""
-    frame = pd.DataFrame([{h: (f.format(r[k]) if r.get(k) is not None else "-")
+    """A plain-text table of the runs; ``SLA pN`` is the SLA rate of priority class N."""
+    def value(r: dict[str, Any], key: str) -> Any:
+        if key.startswith("sla_p"):
+            return r.get("sla_by_priority", {}).get(key[len("sla_p"):])
+        return r.get(key)
+
+    frame = pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
                            for k, h, f in TABLE} for r in rows])
     return frame.to_string(index=False)
+
+
+def bound_record(args: argparse.Namespace) -> dict[str, Any]:
+    """The offline bound of the scenario: ``{"met", "sla_satisfaction", "optimal"}``."""
+    from mas_sim.bound import offline_bound
+    from mas_sim.cli.run import point_from_args
+    from mas_sim.scenario import build_workload
+
+    point = point_from_args(args, "fcfs-h")
+    system = point.system()
+    workload = build_workload(system, point.scenario())
+    requests = [(r.job_id, r.model, r.arrival, r.deadline) for r in workload.requests]
+    bound = offline_bound(requests, workload.profiles, system)
+    return {"met": bound.met, "sla_satisfaction": bound.sla_satisfaction,
+            "optimal": bound.optimal}
 
 
 def main(args: argparse.Namespace) -> int:
     """Run every policy, print the table, write what was asked."""
     names = policy_names(args.policies)
+    bound = bound_record(args) if args.with_bound else None  # refuses before anything runs
     out_dir = Path(args.out) if args.out else None
     wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir)
     runs = []
@@ -84,7 +110,12 @@ def main(args: argparse.Namespace) -> int:
             result.save_gantt(out_dir / f"gantt_{name}.png",
                               title=f"{name} on {args.workload}/{args.qos}")
     print(format_table(runs), file=human(args))
-    payload = {"runs": runs, "workload": args.workload, "qos": args.qos, "seed": args.seed}
+    payload: dict[str, Any] = {"runs": runs, "workload": args.workload, "qos": args.qos,
+                               "seed": args.seed}
+    if bound is not None:
+        payload["offline_bound"] = bound
+        print(f"offline bound (no DRAM contention, {'optimal' if bound['optimal'] else 'proven'}"
+              f"): {bound['met']} met, SLA {bound['sla_satisfaction']:.1%}", file=human(args))
     if out_dir is not None:
         with atomic_path(out_dir / "compare.csv") as tmp:
             pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, dict)}

@@ -101,3 +101,27 @@ def test_same_seed_gives_byte_identical_traces(tmp_path: Path) -> None:
                        "--no-progress", "--trace", str(p))
         assert proc.returncode == 0, proc.stderr
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_compare_with_bound_adds_the_offline_bound(tmp_path: Path) -> None:
+    out = tmp_path / "c.json"
+    proc = run_cli("compare", "--policies", "fcfs-h,edf-h", "--workload", "light",
+                   "--requests", "6", "--no-progress", "--with-bound", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(out.read_text())
+    bound = payload["offline_bound"]
+    assert set(bound) == {"met", "sla_satisfaction", "optimal"}
+    assert bound["sla_satisfaction"] == bound["met"] / 6
+    assert all(bound["met"] >= run["met"] for run in payload["runs"])
+    assert "offline bound" in proc.stdout
+    assert "SLA p1" in proc.stdout
+
+
+def test_compare_with_bound_refuses_a_large_instance_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "c.json"
+    assert main(["compare", "--policies", "fcfs-h", "--requests", "31", "--with-bound",
+                 "--no-progress", "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "31" in err and "30" in err
+    assert not out.exists()
