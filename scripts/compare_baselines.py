@@ -43,8 +43,11 @@ def main() -> None:
         scenario = Scenario(workload=workload_name, qos=args.qos, requests=args.requests,
                             seed=seed)
         workload = build_workload(system, scenario)
-        options = ({"generations": generations, "population": population}
-                   if name == "magma" else {})
+        options: dict[str, object] = {}
+        if name == "magma":
+            options = {"generations": generations, "population": population}
+        elif name == "relmas":  # the shipped checkpoint of this scenario
+            options = {"workload": workload_name, "qos": args.qos}
         result = simulate(system, workload, policies.make(name, **options),
                           period=scenario.period, seed=seed, trace=False)
         rows.append({"workload": workload_name, "seed": seed, "policy": name,
