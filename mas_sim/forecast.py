@@ -64,8 +64,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mas_sim.dram import BandwidthSharing
-from mas_sim.errors import ConfigError, PolicyError
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.errors import ConfigError
+from mas_sim.view import Schedule, SchedulerView, check_schedule
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -148,25 +148,7 @@ def forecast_details(view: SchedulerView, schedule: Schedule, *,
 
 
 def _check(view: SchedulerView, schedule: Schedule) -> None:
-    r, m = view.size, view.num_sas
-    priority = np.asarray(schedule.priority)
-    sa = np.asarray(schedule.sa)
-    if priority.shape != (r,) or sa.shape != (r,):
-        raise PolicyError(f"forecast: schedule has priority shape {priority.shape} and sa shape "
-                          f"{sa.shape}, expected ({r},) for the view's {r} sub-jobs")
-    if r == 0:
-        return
-    if not np.issubdtype(sa.dtype, np.integer):
-        raise PolicyError(f"forecast: schedule.sa has dtype {sa.dtype}, expected integers")
-    bad = np.flatnonzero((sa < 0) | (sa >= m))
-    if bad.size:
-        i = int(bad[0])
-        raise PolicyError(f"forecast: schedule.sa[{i}] = {int(sa[i])} is out of range 0..{m - 1}")
-    finite = np.isfinite(priority.astype(np.float64))
-    if not finite.all():
-        i = int(np.flatnonzero(~finite)[0])
-        raise PolicyError(f"forecast: schedule.priority[{i}] = {float(priority[i])!r}, "
-                          "expected a finite number")
+    check_schedule(schedule, view, "forecast: invalid schedule")
 
 
 class _Run:

@@ -155,7 +155,12 @@ class Policy(Protocol):
 
 def validate_schedule(schedule: object, view: SchedulerView, policy_name: str) -> Schedule:
     """Check a policy's answer against the view; raise :class:`PolicyError` naming the policy."""
-    where = f"policy {policy_name!r} returned an invalid schedule"
+    return check_schedule(schedule, view, f"policy {policy_name!r} returned an invalid schedule")
+
+
+def check_schedule(schedule: object, view: SchedulerView, where: str) -> Schedule:
+    """Shape, SA range and finite priorities of ``schedule`` for ``view``; errors start with
+    ``where``."""
     if not isinstance(schedule, Schedule):
         raise PolicyError(f"{where}: expected a Schedule, got {type(schedule).__name__}")
     r, m = view.size, view.num_sas
@@ -164,6 +169,8 @@ def validate_schedule(schedule: object, view: SchedulerView, policy_name: str) -
     if priority.shape != (r,) or sa.shape != (r,):
         raise PolicyError(f"{where}: priority shape {priority.shape} and sa shape {sa.shape}, "
                           f"expected ({r},) for {r} sub-jobs")
+    if r == 0:
+        return schedule
     if not np.issubdtype(sa.dtype, np.integer):
         raise PolicyError(f"{where}: sa has dtype {sa.dtype}, expected integers")
     bad = np.flatnonzero((sa < 0) | (sa >= m))

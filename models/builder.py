@@ -197,6 +197,15 @@ class GraphBuilder:
         self._grow_params(self._sole_producer(x, what, ("conv", "fc")), count)
         return x
 
+    def unique_name(self, base: str) -> str:
+        """``base`` if no node has it yet, else ``base_1``, ``base_2``, ... (importers' naming)."""
+        if base not in self.graph:
+            return base
+        i = 1
+        while f"{base}_{i}" in self.graph:
+            i += 1
+        return f"{base}_{i}"
+
     def build(self) -> nx.DiGraph:
         """The finished graph, validated (acyclic, weakly connected, full node schema)."""
         check_graph(self.name, self.graph)

@@ -288,9 +288,4 @@ class _Importer:
         for part in node.name.strip("/").split("/")[:-1]:
             path = part if not path or part.startswith(f"{path}.") else f"{path}.{part}"
         base = op_name if not path else path if module else f"{path}.{op_name}"
-        if base not in self.builder.graph:
-            return base
-        i = 1
-        while f"{base}_{i}" in self.builder.graph:
-            i += 1
-        return f"{base}_{i}"
+        return self.builder.unique_name(base)

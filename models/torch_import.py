@@ -315,12 +315,7 @@ class _Importer:
 
     def _name(self, base: str) -> str:
         """A unique node name: module path, or scope + op for functions (``add``, ``add_1``)."""
-        if base not in self.builder.graph:
-            return base
-        i = 1
-        while f"{base}_{i}" in self.builder.graph:
-            i += 1
-        return f"{base}_{i}"
+        return self.builder.unique_name(base)
 
 
 class _Kinds:
