@@ -27,7 +27,7 @@ from typing import Protocol
 import simpy
 
 #: Relative residue under which a transfer counts as done (a few ulps of its own work).
-_WORK_EPSILON = 1e-12
+WORK_EPSILON = 1e-12
 
 
 class DramClient(Protocol):
@@ -186,7 +186,7 @@ class DramArbiter:
         now = self.env.now
         target = self._wakeup_target
         finished = [t for t in self.running
-                    if t is target or t.remaining <= _WORK_EPSILON * t.work
+                    if t is target or t.remaining <= WORK_EPSILON * t.work
                     or now + t.time_left() <= now]
         self.running = [t for t in self.running if t not in finished]
         for t in finished:

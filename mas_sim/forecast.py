@@ -63,14 +63,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.dram import BandwidthSharing
+from mas_sim.dram import WORK_EPSILON, BandwidthSharing
 from mas_sim.errors import ConfigError
 from mas_sim.view import Schedule, SchedulerView, check_schedule
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Same completion tolerance as the DRAM arbiter (relative to a transfer's work).
-_WORK_EPSILON = 1e-12
 #: Relative tolerance when matching a release time to a busy SA's projected finish.
 _MATCH_EPSILON = 1e-12
 
@@ -311,7 +309,7 @@ class _Run:
         finished: list[_Transfer] = []
         kept: list[_Transfer] = []
         for tr in self.running:
-            if (tr is target or tr.remaining <= _WORK_EPSILON * tr.work
+            if (tr is target or tr.remaining <= WORK_EPSILON * tr.work
                     or t + tr.remaining / tr.rate <= t):
                 finished.append(tr)
             else:

@@ -15,7 +15,6 @@ With C_SP a request's isolated latency and C_MP its multi-tenant latency (finish
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -121,7 +120,3 @@ def summarize(jobs: pd.DataFrame, usage: UsageMonitor, system: SystemSpec, *,
         "subjobs": usage.subjobs,
     }
 
-
-def flatten(summary: Mapping[str, object]) -> dict[str, object]:
-    """Scalars only (drops the per-model/tenant/priority dicts), for tables."""
-    return {k: v for k, v in summary.items() if not isinstance(v, dict)}

@@ -12,6 +12,7 @@ Times in cycles, energy in pJ, bytes in bytes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -124,7 +125,7 @@ class UsageMonitor:
 class SchedulerEnergyMonitor:
     """Sums a policy's own energy per decision (``policy.decision_energy_pj(rq_size)``), pJ."""
 
-    def __init__(self, energy_per_decision: object) -> None:
+    def __init__(self, energy_per_decision: Callable[[int], float]) -> None:
         self._fn = energy_per_decision
         self.energy_pj = 0.0
 
@@ -132,5 +133,5 @@ class SchedulerEnergyMonitor:
                policy_seconds: float) -> None:
         """Charge the policy's energy for this tick's decision."""
         if view is not None:
-            self.energy_pj += float(self._fn(view.size))  # type: ignore[operator]
+            self.energy_pj += float(self._fn(view.size))
 

@@ -122,19 +122,13 @@ class ReadyQueue:
     subjobs: list[SubJob]
     static: dict[str, object]
     """View fields that depend only on the key (cost rows, request data, ready flags, CSR)."""
+    index: dict[int, int]
+    """Job id -> position in :attr:`jobs`."""
 
     def locate(self, job: Job) -> tuple[int, _Block] | None:
         """(start index, block) of ``job`` in this RQ, or None."""
-        i = self._index.get(job.job_id)
+        i = self.index.get(job.job_id)
         return None if i is None else (self.starts[i], self.blocks[i])
-
-    @property
-    def _index(self) -> dict[int, int]:
-        cached = self.static.get("_index")
-        if cached is None:
-            cached = {job.job_id: i for i, job in enumerate(self.jobs)}
-            self.static["_index"] = cached
-        return cached  # type: ignore[return-value]
 
 
 def collect(jobs: Sequence[Job], models: ModelTable, previous: ReadyQueue | None) -> ReadyQueue:
@@ -155,7 +149,8 @@ def collect(jobs: Sequence[Job], models: ModelTable, previous: ReadyQueue | None
     for b in blocks:
         subjobs.extend(b.subjobs)
     return ReadyQueue(key, list(jobs), blocks, starts[:-1], subjobs,
-                      _static_fields(jobs, blocks, sizes, starts, models))
+                      _static_fields(jobs, blocks, sizes, starts, models),
+                      {job.job_id: i for i, job in enumerate(jobs)})
 
 
 def _static_fields(jobs: Sequence[Job], blocks: list[_Block], sizes: list[int],
@@ -236,11 +231,10 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
             pos = block.position.get(succ)
             if pos is not None:
                 release[base + pos] = max(release[base + pos], now + finish_in)
-    static = {k: v for k, v in rq.static.items() if not k.startswith("_")}
     return SchedulerView(
         now=now, period=period, release=_frozen(release), sa_busy_for=_frozen(busy),
         dram_bandwidth=system.dram_bandwidth, running_bandwidth=_frozen(running_bw),
-        model_names=models.names, **static)  # type: ignore[arg-type]
+        model_names=models.names, **rq.static)  # type: ignore[arg-type]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
