@@ -2,7 +2,8 @@
 16-point grid, and Ray's start-up cost. Prints figures, writes JSON.
 
 The grid: 4 policies x 4 seeds on the mixed workload, QoS-Medium, ``--requests`` requests
-(default 80: about a second per point, so per-task overheads are small against the work).
+(default 300: about the size of the default `run`, 3-4 s per point; Ray start-up,
+seconds, is inside its timing).
 
 1. Serial: ``workers=1`` runs every point in this process (the cost-model and isolated-latency
    caches warm up once, as a worker's do).
@@ -15,7 +16,7 @@ All three must give the same table (wall-time columns aside); the script checks 
 script also records the load average and ``cpu_capacity_speedup``, the speed-up of 2 processes
 over 1 on a pure-Python busy loop measured just before: the ceiling at that moment.
 
-Usage: python benchmarks/bench_sweep.py [--requests 80] [--workers 2]
+Usage: python benchmarks/bench_sweep.py [--requests 300] [--workers 2]
                                         [--out benchmarks/results/sweep.json]
 """
 
@@ -91,7 +92,7 @@ def ray_startup_s(workers: int) -> float | None:
 def main() -> None:
     """Run the three backends, check they agree, print and write the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=80)
+    parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/sweep.json")
     args = parser.parse_args()

@@ -296,6 +296,24 @@ def require_ray() -> None:
         raise MissingExtraError("the Ray backend", "ray", "ray") from None
 
 
+@contextlib.contextmanager
+def _import_path_exported() -> Iterator[None]:
+    # A local Ray runtime's processes inherit the environment of ray.init's caller: put mas_sim's
+    # root on their PYTHONPATH while it starts. Not through ``runtime_env``: tasks with a
+    # runtime_env cannot use the workers Ray prestarts at init, so every core would start (and
+    # import) a second worker.
+    before = os.environ.get("PYTHONPATH")
+    root = str(Path(__file__).resolve().parents[1])
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, before) if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
 def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
              address: str | None) -> Iterator[tuple[int, R]]:
     require_ray()
@@ -303,13 +321,9 @@ def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
 
     started = False
     if not ray.is_initialized():
-        # Local runtime: its workers must import mas_sim from where this process does.
-        root = str(Path(__file__).resolve().parents[1])
-        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-        env = {"env_vars": {"PYTHONPATH": path}} if address is None else None
-        ray.init(address=address, num_cpus=workers if address is None else None,
-                 include_dashboard=False, log_to_driver=False, runtime_env=env,
-                 configure_logging=False)
+        with _import_path_exported() if address is None else contextlib.nullcontext():
+            ray.init(address=address, num_cpus=workers if address is None else None,
+                     include_dashboard=False, log_to_driver=False, configure_logging=False)
         started = True
     try:
         task = ray.remote(num_cpus=1)(fn)

@@ -74,6 +74,8 @@ class LayerTable:
     """Kernel columns (width)."""
     stride: FloatArray
     """Vertical stride (rows), used for the input rows a tile of output rows needs."""
+    stride_w: FloatArray
+    """Horizontal stride (columns); the ZigZag backend's input-column relation."""
     input_bytes: FloatArray
     """Bytes read as input (all input tensors), the zoo's ``bytes_in``."""
     output_bytes: FloatArray
@@ -137,20 +139,20 @@ def _row(node: str, attrs: Mapping[str, Any]) -> dict[str, float]:
     row = {"macs": _number(node, attrs, "macs"), "bytes_in": _number(node, attrs, "bytes_in"),
            "bytes_out": _number(node, attrs, "bytes_out"), "groups": 1.0, "weight_bytes": 0.0,
            "C": 1.0, "H": 1.0, "W": 1.0, "M": 1.0, "E": 1.0, "F": 1.0, "R": 1.0, "S": 1.0,
-           "stride": 1.0, "vector_ops": 0.0}
+           "stride": 1.0, "stride_w": 1.0, "vector_ops": 0.0}
     if op in MAC_OPS:
         _require(node, attrs, _CONV if op == "conv" else _FC)
         c, h, w = _shape3(node, attrs, "input_shape")
         m, e, f = _shape3(node, attrs, "output_shape")
         r, s = _pair(node, attrs, "kernel") if op == "conv" else (1, 1)
-        sh, _ = _pair(node, attrs, "stride") if op == "conv" else (1, 1)
+        sh, sw = _pair(node, attrs, "stride") if op == "conv" else (1, 1)
         g = int(attrs.get("groups", 1)) if op == "conv" else 1
         if op == "fc":  # an FC layer is a 1x1 conv on a 1x1 map whatever the zoo's H, W say
             c, m, h, w, e, f = c * h * w, m * e * f, 1, 1, 1, 1
         if g <= 0 or c % g or m % g:
             raise ModelError(f"layer {node!r}: groups = {attrs.get('groups')!r} must divide "
                              f"input channels {c} and output channels {m}")
-        row.update(C=c, H=h, W=w, M=m, E=e, F=f, R=r, S=s, stride=sh, groups=g,
+        row.update(C=c, H=h, W=w, M=m, E=e, F=f, R=r, S=s, stride=sh, stride_w=sw, groups=g,
                    weight_bytes=_number(node, attrs, "weight_bytes"))
     elif op == "pool":
         _require(node, attrs, ("output_shape",))
@@ -204,7 +206,8 @@ def layer_table(graph: nx.DiGraph) -> LayerTable:
         name=name, layers=tuple(str(node) for node in order), predecessors=preds, op=ops,
         is_mac=is_mac, macs=column("macs"), groups=column("groups"), C=column("C"),
         M=column("M"), H=column("H"), W=column("W"), E=column("E"), F=column("F"),
-        R=column("R"), S=column("S"), stride=column("stride"), input_bytes=column("bytes_in"),
+        R=column("R"), S=column("S"), stride=column("stride"), stride_w=column("stride_w"),
+        input_bytes=column("bytes_in"),
         output_bytes=column("bytes_out"), weight_bytes=column("weight_bytes"),
         vector_ops=column("vector_ops"),
     )

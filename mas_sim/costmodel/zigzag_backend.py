@@ -63,7 +63,11 @@ DATA_DIR = Path(__file__).with_name("data")
 #: Seconds one ZigZag run (one layer shape on one SA class) may take.
 TIMEOUT_S = 600.0
 #: Columns of a shipped table.
-TABLE_COLUMNS = ("sa", "layer", "latency_sa_cycles", "dram_bytes", "energy_pj")
+TABLE_COLUMNS = ("sa", "layer", "latency_sa_cycles", "dram_bytes", "energy_pj", "version")
+#: Version of the hardware, mapping and workload files this module writes for ZigZag. Bump it
+#: when they change: table rows of another version are then stale (ignored, and recomputed by
+#: ``scripts/zigzag_tables.py``).
+GENERATOR_VERSION = 1
 #: Environment variable naming a Python interpreter that has zigzag-dse installed.
 PYTHON_ENV = "MAS_SIM_ZIGZAG_PYTHON"
 
@@ -94,35 +98,47 @@ def has_table(model: str) -> bool:
     return table_path(model).is_file()
 
 
-def read_table(model: str, directory: Path | None = None,
-               ) -> dict[tuple[str, str], tuple[float, float, float]]:
-    """The rows of ``model``'s table: (sa key, layer) -> (SA cycles, DRAM bytes, energy pJ)."""
+def _read_rows(model: str, directory: Path | None
+               ) -> dict[tuple[str, str], tuple[float, float, float, int]]:
     path = table_path(model, directory)
-    rows: dict[tuple[str, str], tuple[float, float, float]] = {}
+    rows: dict[tuple[str, str], tuple[float, float, float, int]] = {}
     if not path.is_file():
         return rows
     with path.open(newline="", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
-            rows[(rec["sa"], rec["layer"])] = (float(rec["latency_sa_cycles"]),
-                                               float(rec["dram_bytes"]), float(rec["energy_pj"]))
+            # Tables from before the version column were written by generator version 1.
+            rows[(rec["sa"], rec["layer"])] = (
+                float(rec["latency_sa_cycles"]), float(rec["dram_bytes"]),
+                float(rec["energy_pj"]), int(rec.get("version") or 1))
     return rows
+
+
+def read_table(model: str, directory: Path | None = None,
+               ) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """The current rows of ``model``'s table: (sa key, layer) -> (SA cycles, DRAM bytes,
+    energy pJ). Rows of another :data:`GENERATOR_VERSION` are stale and left out (so the table
+    script recomputes them and the backend never uses them)."""
+    return {key: (lat, dram, energy)
+            for key, (lat, dram, energy, version) in _read_rows(model, directory).items()
+            if version == GENERATOR_VERSION}
 
 
 def write_table(model: str, rows: Iterable[tuple[str, str, float, float, float]],
                 directory: Path | None = None) -> Path:
-    """Add ``(sa, layer, SA cycles, DRAM bytes, energy pJ)`` rows to ``model``'s table, atomically
-    (a row with an existing key replaces it)."""
+    """Add ``(sa, layer, SA cycles, DRAM bytes, energy pJ)`` rows of the current generator
+    version to ``model``'s table, atomically (a row with an existing key replaces it; stale
+    rows of other keys stay, marked with their version)."""
     path = table_path(model, directory)
-    merged = read_table(model, directory)
+    merged = _read_rows(model, directory)
     for sa, layer, lat, dram, energy in rows:
-        merged[(sa, layer)] = (lat, dram, energy)
+        merged[(sa, layer)] = (lat, dram, energy, GENERATOR_VERSION)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(TABLE_COLUMNS)
-        for (sa, layer), (lat, dram, energy) in sorted(merged.items()):
-            writer.writerow([sa, layer, f"{lat:.0f}", f"{dram:.0f}", f"{energy:.6g}"])
+        for (sa, layer), (lat, dram, energy, version) in sorted(merged.items()):
+            writer.writerow([sa, layer, f"{lat:.0f}", f"{dram:.0f}", f"{energy:.6g}", version])
     os.chmod(tmp, 0o644)  # mkstemp makes the file private; a shipped table is package data
     os.replace(tmp, path)
     return path
@@ -229,7 +245,7 @@ def hardware_spec(sa: SubAcceleratorSpec) -> dict[str, Any]:
 
 def _shape(t: LayerTable, i: int) -> tuple[int, ...]:
     return tuple(int(x[i]) for x in (t.groups, t.C, t.M, t.H, t.W, t.E, t.F, t.R, t.S,
-                                     t.stride))
+                                     t.stride, t.stride_w))
 
 
 def spatial_unrolls(t: LayerTable, i: int,
@@ -237,7 +253,7 @@ def spatial_unrolls(t: LayerTable, i: int,
     """The spatial unrolling of MAC layer ``i`` on ``sa``, per array dimension: our dataflows'
     mapping (row stationary as :mod:`.row_stationary`; weight stationary: output channels or
     groups over PEs, input channels over lanes). Unrolls of 1 are dropped."""
-    g, c, m, _, _, e, _, r, _, _ = _shape(t, i)
+    g, c, m, _, _, e, _, r, _, _, _ = _shape(t, i)
     cg, mg = c // g, m // g
     fc = t.op[i] == "fc"
     spatial: dict[str, list[tuple[str, int]]] = {}
@@ -253,18 +269,12 @@ def spatial_unrolls(t: LayerTable, i: int,
     return {dim: [u for u in units if u[1] > 1] or units[:1] for dim, units in spatial.items()}
 
 
-def column_stride(width: int, out_width: int) -> int:
-    """The horizontal stride of a conv: the layer table keeps only the vertical one, so it is
-    taken as ``round(W / F)`` (224 -> 112: 2; 'same' or 'valid' stride 1: 1; 227 -> 55: 4)."""
-    return max(1, round(width / out_width))
-
-
 def workload_spec(t: LayerTable, i: int, sa: SubAcceleratorSpec) -> list[dict[str, Any]]:
     """ZigZag workload (one layer) of MAC layer ``i``. ZigZag's mapper needs every spatial unroll
     to divide its loop, so unrolled loops are padded up to a multiple of the unroll: the idle PEs
     and lanes that the hardware would have (latency as ours; MACs and energy include the
     padding)."""
-    g, c, m, _, w, e, f, r, s, st = _shape(t, i)
+    g, c, m, _, _, e, f, r, s, st, st_w = _shape(t, i)
     sizes = {"G": g, "K": m // g, "C": c // g, "OY": e, "OX": f, "FY": r, "FX": s}
     for units in spatial_unrolls(t, i, sa).values():
         for dim, unroll in units:
@@ -274,7 +284,7 @@ def workload_spec(t: LayerTable, i: int, sa: SubAcceleratorSpec) -> list[dict[st
     if t.op[i] == "fc":
         return [head | {"operator_type": "Gemm", "equation": "O[b][k]+=W[k][c]*I[b][c]",
                         "loop_dims": ["B", "K", "C"], "loop_sizes": [1, sizes["K"], sizes["C"]]}]
-    relations = [f"ix={column_stride(w, f)}*ox+1*fx", f"iy={st}*oy+1*fy"]
+    relations = [f"ix={st_w}*ox+1*fx", f"iy={st}*oy+1*fy"]
     if g == 1:
         dims = ["K", "C", "OY", "OX", "FY", "FX"]
         equation = "O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]"

@@ -9,8 +9,8 @@
 - Exploration: Gaussian noise on the actions, clipped to [-1, 1].
 - Batches pad sequences at the end; :func:`collate` returns lengths, and the networks never read
   past them (see :mod:`.networks`).
-- Optional imitation warm start (beyond the paper): the actor may first regress on a heuristic's
-  decisions (``imitation_update``) while the critic learns as usual.
+- After an imitation warm start (:mod:`.imitation`, beyond the paper) the critic alone learns for
+  ``critic_warmup`` update rounds, so the actor is not pushed by a critic that knows nothing yet.
 
 CPU only; the trainer sets ``torch.set_num_threads(1)``.
 """
@@ -64,6 +64,8 @@ class DDPGConfig:
     """Gradient-norm clip of both networks (LSTMs are prone to exploding gradients)."""
     max_rq: int = 256
     """Cap on SJs per stored state (the most urgent first; see :mod:`.encoding`)."""
+    critic_warmup: int = 0
+    """Update rounds at the start in which only the critic learns (useful after imitation)."""
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "buffer_size", "learning_starts", "updates_per_step",
@@ -71,6 +73,9 @@ class DDPGConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"ddpg {name} = {value!r}, expected a positive integer")
+        if not isinstance(self.critic_warmup, int) or self.critic_warmup < 0:
+            raise ConfigError(f"ddpg critic_warmup = {self.critic_warmup!r}, expected an "
+                              "integer >= 0")
         for name in ("discount", "tau"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -223,18 +228,6 @@ class DDPG:
         self.actor_opt.step()
         return float(loss.detach())
 
-    def imitation_update(self, b: Batch) -> float:
-        """One step of mean-squared regression of ``mu(s)`` on the stored actions (valid SJ
-        steps only): the optional warm start from a heuristic's decisions."""
-        out = self.actor(b.states)
-        err = ((out - b.actions) ** 2).sum(-1)
-        loss = (err * b.mask).sum() / b.mask.sum().clamp(min=1)
-        self.actor_opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.actor.parameters(), self.config.max_grad_norm)
-        self.actor_opt.step()
-        return float(loss.detach())
-
     def soft_update(self) -> None:
         """Move the targets a fraction ``tau`` towards the online networks."""
         tau = self.config.tau
@@ -244,10 +237,11 @@ class DDPG:
                 for p, tp in zip(net.parameters(), target.parameters(), strict=True):
                     tp.mul_(1.0 - tau).add_(p, alpha=tau)
 
-    def update(self, b: Batch, imitate: bool = False) -> tuple[float, float]:
-        """Critic step, actor step (DDPG or imitation), soft target update: (critic, actor) loss."""
+    def update(self, b: Batch, actor: bool = True) -> tuple[float, float]:
+        """Critic step, actor step (unless ``actor`` is False), soft target update:
+        (critic loss, actor loss or NaN)."""
         critic_loss = self.critic_update(b)
-        actor_loss = self.imitation_update(b) if imitate else self.actor_update(b)
+        actor_loss = self.actor_update(b) if actor else float("nan")
         self.soft_update()
         return critic_loss, actor_loss
 

@@ -10,10 +10,12 @@ Read top to bottom:
    ``(s_t, a_t, r_t, s_{t+1} = residual RQ, done)`` goes into the replay buffer; after
    ``learning_starts`` transitions every ``update_every``-th tick makes ``updates_per_step``
    DDPG updates.
-3. Optionally (``imitate``, beyond the paper) the first ``imitation_episodes`` episodes act with
-   a heuristic and the actor regresses on its decisions, a warm start for short budgets.
-4. Every ``eval_every`` episodes the deterministic policy (with the training cap ``max_rq``,
-   as :class:`Relmas` deploys a checkpoint by default) runs on the evaluation seeds; the SLA
+3. Optionally (``imitation``, beyond the paper) the actor first learns a heuristic by DAgger
+   (:mod:`.imitation`), its targets copy it, and the critic alone learns for
+   ``ddpg.critic_warmup`` update rounds before the actor follows the critic: a warm start for
+   short budgets. The imitated actor is evaluated first (history row of episode 0).
+4. Every ``eval_every`` episodes the deterministic policy (over the whole RQ, as
+   :class:`Relmas` deploys a checkpoint by default) runs on the evaluation seeds; the SLA
    satisfaction goes to ``<out>.csv`` and the learning curve to ``<out>.png``, and the checkpoint
    ``<out>`` is saved atomically with the optimizer states, so ``resume`` continues the run (the
    replay buffer is not saved: a resumed run refills it before learning again). The weights of
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -39,11 +42,12 @@ import numpy as np
 import torch
 
 from mas_sim.engine import EngineConfig, Simulation
-from mas_sim.errors import ConfigError
+from mas_sim.errors import ConfigError, unknown_name
 from mas_sim.hardware import SystemSpec
 from mas_sim.io import atomic_path, atomic_write_text
+from mas_sim.profile import ModelProfile
 from mas_sim.view import Schedule, SchedulerView
-from mas_sim.workload import Workload
+from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
 from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
 from policies.relmas.encoding import (
@@ -54,9 +58,14 @@ from policies.relmas.encoding import (
     num_actions,
     num_features,
 )
+from policies.relmas.imitation import ImitationConfig, imitate
 from policies.relmas.policy import Relmas
 from policies.relmas.reward import Forecaster
 from policies.relmas.rollout import Episode, Outcomes, Step
+
+#: The value of ``workload`` / ``qos`` that trains one policy for every set / level.
+ANY = "any"
+
 
 Scenario = Callable[[int, int], Workload]
 """``scenario(seed, requests) -> Workload`` builds one episode's workload."""
@@ -67,9 +76,9 @@ class TrainConfig:
     """What to train on and for how long."""
 
     workload: str = "mixed"
-    """Workload set: light, heavy or mixed."""
+    """Workload set: light, heavy or mixed; ``any`` trains a generalist (:func:`scenario_for`)."""
     qos: str = "medium"
-    """QoS level: low, medium or high."""
+    """QoS level: low, medium or high; ``any`` trains a generalist over the three levels."""
     hidden: int = 256
     """LSTM hidden size h of actor and critic."""
     episodes: int = 100
@@ -92,10 +101,8 @@ class TrainConfig:
     """Load factor rho of the workloads (None: the scenario default)."""
     period: float | None = None
     """Scheduling period Ts, cycles (None: the scenario default)."""
-    imitate: str | None = None
-    """Heuristic policy to imitate first (e.g. "edf-h"); None: pure DDPG, as the paper."""
-    imitation_episodes: int = 0
-    """Episodes acted by ``imitate`` at the start."""
+    imitation: ImitationConfig | None = None
+    """DAgger warm start on a heuristic (:mod:`.imitation`); None: pure DDPG, as the paper."""
     max_minutes: float | None = None
     """Stop (evaluate and save) once this much wall time has passed, minutes."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
@@ -106,13 +113,14 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} = {value!r}, expected a positive integer")
+        if self.workload != ANY and self.workload not in WORKLOAD_SETS:
+            raise ConfigError(unknown_name("workload", self.workload, [*WORKLOAD_SETS, ANY]))
+        if self.qos != ANY and self.qos not in QOS_LEVELS:
+            raise ConfigError(unknown_name("QoS level", self.qos, [*QOS_LEVELS, ANY]))
         if self.hidden % 2:
             raise ConfigError(f"hidden = {self.hidden}, expected an even number (FC h/2)")
         if not self.eval_seeds:
             raise ConfigError("eval_seeds is empty, expected at least one seed")
-        if self.imitation_episodes < 0 or (self.imitation_episodes and not self.imitate):
-            raise ConfigError(f"imitation_episodes = {self.imitation_episodes!r} needs imitate "
-                              "= a policy name and a non-negative count")
         clash = set(self.eval_seeds) & {training_seed(self.seed, e) for e in range(self.episodes)}
         if clash:
             raise ConfigError(f"eval_seeds {sorted(clash)} are also training seeds")
@@ -122,6 +130,10 @@ class TrainConfig:
         d = asdict(self)
         d["eval_seeds"] = list(self.eval_seeds)
         return d
+
+
+#: Training seeds of the imitation rounds start here (DDPG episodes use 0, 1, ...).
+IMITATION_SEED_OFFSET = 500_000
 
 
 def training_seed(seed: int, episode: int) -> int:
@@ -145,18 +157,42 @@ CSV_COLUMNS = ("episode", "steps", "wall_s", "train_reward", "train_sla", "criti
                "actor_loss", "eval_sla", "eval_sla_min")
 
 
+def scenario_choices(config: TrainConfig) -> list[tuple[str, str]]:
+    """The (workload set, QoS level) pairs the run trains on, in a fixed order."""
+    workloads = sorted(WORKLOAD_SETS) if config.workload == ANY else [config.workload]
+    levels = sorted(QOS_LEVELS) if config.qos == ANY else [config.qos]
+    return [(w, q) for w in workloads for q in levels]
+
+
 def scenario_for(system: SystemSpec, config: TrainConfig) -> Scenario:
-    """Workloads of the configured scenario through :func:`mas_sim.scenario.build_workload`."""
+    """Workloads of the configured scenario through :func:`mas_sim.scenario.build_workload`.
+
+    With ``any`` workload set or QoS level, seed ``s`` takes pair ``s mod n`` of
+    :func:`scenario_choices` (n pairs): consecutive evaluation seeds cover every pair.
+    """
     from mas_sim.scenario import DEFAULT_LOAD, Scenario, build_workload
 
-    base = Scenario(workload=config.workload, qos=config.qos,
-                    load=DEFAULT_LOAD if config.load is None else config.load,
+    choices = scenario_choices(config)
+    base = Scenario(load=DEFAULT_LOAD if config.load is None else config.load,
                     period=period_of(config))
 
     def build(seed: int, requests: int) -> Workload:
-        return build_workload(system, replace(base, seed=seed, requests=requests))
+        workload, qos = choices[seed % len(choices)]
+        return build_workload(system, replace(base, workload=workload, qos=qos, seed=seed,
+                                              requests=requests))
 
     return build
+
+
+def training_normalisation(system: SystemSpec, config: TrainConfig, period: float,
+                           scenario: Scenario) -> Normalisation:
+    """The encoder scales of every model the run can meet (all pairs of
+    :func:`scenario_choices`; probed through ``scenario`` so custom scenarios work too)."""
+    profiles: dict[str, ModelProfile] = {}
+    for seed in range(len(scenario_choices(config))):
+        profiles.update(scenario(config.eval_seeds[0] + seed, 1).profiles)
+    return Normalisation.for_profiles(profiles, time_unit=period,
+                                      dram_bandwidth=system.dram_bandwidth)
 
 
 def period_of(config: TrainConfig) -> float:
@@ -166,22 +202,6 @@ def period_of(config: TrainConfig) -> float:
     from mas_sim.scenario import DEFAULT_PERIOD
 
     return DEFAULT_PERIOD
-
-
-def schedule_to_action(schedule: Schedule, k: int, num_sas: int,
-                       span: int | None = None) -> Array32:
-    """``[k, G]`` action that decodes to ``schedule`` on its first ``k`` SJs (for imitation):
-    priority = rank r (0 = first) mapped to ``1 - 2 r / (span - 1)``, SA scores +1 chosen /
-    -1 others. ``span`` (default ``k``; the trainer passes the cap ``max_rq``) fixes the scale
-    independently of the RQ length, which a causal LSTM cannot know at step r."""
-    action = -np.ones((k, 1 + num_sas), dtype=np.float32)
-    if k:
-        order = np.argsort(-schedule.priority[:k], kind="stable")
-        rank = np.empty(k)
-        rank[order] = np.arange(k)
-        action[:, 0] = 1.0 - 2.0 * rank / max(max(span or k, k) - 1, 1)
-        action[np.arange(k), 1 + schedule.sa[:k]] = 1.0
-    return action
 
 
 Decide = Callable[[SchedulerView, Array32], tuple[Schedule, Array32]]
@@ -230,13 +250,11 @@ def train(config: TrainConfig, *, system: SystemSpec | None = None,
     period = period_of(config)
     cfg = config.ddpg
     m = system.num_sas
-    probe = scenario(config.eval_seeds[0], 1)
-    norm = Normalisation.for_profiles(probe.profiles, time_unit=period,
-                                      dram_bandwidth=system.dram_bandwidth)
+    norm = training_normalisation(system, config, period, scenario)
     agent = DDPG(num_features(m), num_actions(m), config.hidden, cfg, seed=config.seed)
     rng = np.random.default_rng(config.seed)
     history: list[dict[str, float]] = []
-    start_episode, steps, wall_before = 0, 0, 0.0
+    start_episode, steps, updates, wall_before = 0, 0, 0, 0.0
     if config.resume:
         ckpt = load_checkpoint(config.resume, num_sas=m, hidden=config.hidden)
         if ckpt.normalisation.model_names != norm.model_names:
@@ -248,53 +266,67 @@ def train(config: TrainConfig, *, system: SystemSpec | None = None,
                                **dict(state.get("agent", {}))})
         start_episode = int(state.get("episode", 0))
         steps = int(state.get("steps", 0))
+        updates = int(state.get("updates", 0))
         wall_before = float(state.get("wall_s", 0.0))
         history = [dict(row) for row in state.get("history", [])]
         if "rng" in state:
             rng.bit_generator.state = state["rng"]
-    heuristic = None
-    if config.imitate:
-        import policies
-
-        heuristic = policies.make(config.imitate)
-        heuristic.reset(system, config.seed)
-    eval_policy = Relmas.from_actor(agent.actor, norm, max_rq=cfg.max_rq)
+    eval_policy = Relmas.from_actor(agent.actor, norm)  # the whole RQ, as deployed
     buffer = ReplayBuffer(cfg.buffer_size)
     encoder = StateEncoder(norm, cfg.max_rq)
-    best = max((row["eval_sla"] for row in history if not math.isnan(row["eval_sla"])),
-               default=-1.0)
     out = Path(config.out)
     started = time.perf_counter()
+
+    def save(episode: int, wall: float, best_so_far: bool) -> None:
+        training = {"agent": agent.state_dict(), "episode": episode, "steps": steps,
+                    "updates": updates, "wall_s": wall, "rng": rng.bit_generator.state,
+                    "history": history}
+        save_checkpoint(out, actor=agent.actor, critic=agent.critic, normalisation=norm,
+                        config=config.to_dict(), training=training)
+        if best_so_far:
+            save_checkpoint(best_path(out), actor=agent.actor, critic=agent.critic,
+                            normalisation=norm, config=config.to_dict())
+        write_history(out.with_suffix(".csv"), history)
+        plot_history(out.with_suffix(".png"), history, config)
+
+    if config.imitation is not None and not config.resume:
+        warm_start(agent, config.imitation, system, scenario, config, period, encoder, rng)
+        slas = evaluate(eval_policy, system, scenario, config.eval_seeds,
+                        config.eval_requests, period)
+        history.append({"episode": 0.0, "steps": 0.0,
+                        "wall_s": time.perf_counter() - started, "train_reward": math.nan,
+                        "train_sla": math.nan, "critic_loss": math.nan,
+                        "actor_loss": math.nan, "eval_sla": float(np.mean(slas)),
+                        "eval_sla_min": float(np.min(slas))})
+        save(0, history[-1]["wall_s"], True)
+    best = max((row["eval_sla"] for row in history if not math.isnan(row["eval_sla"])),
+               default=-1.0)
     bar = _progress(config.episodes, start_episode, progress)
 
     def explore(view: SchedulerView, state: Array32) -> tuple[Schedule, Array32]:
         action = agent.act(state, cfg.exploration_noise, rng)
         return Schedule(*decode(action, view)), action
 
-    def demonstrate(view: SchedulerView, state: Array32) -> tuple[Schedule, Array32]:
-        assert heuristic is not None
-        schedule = heuristic.schedule(view)
-        return schedule, schedule_to_action(schedule, state.shape[0] - 1, m, cfg.max_rq)
-
     episode = start_episode
     for episode in range(start_episode, config.episodes):
-        imitating = heuristic is not None and episode < config.imitation_episodes
         ep = Episode(system, scenario(training_seed(config.seed, episode), config.requests),
                      period, forecaster)
         total_reward = 0.0
         critic_losses: list[float] = []
         actor_losses: list[float] = []
         while not ep.done:
-            transition, _ = play_tick(ep, encoder, demonstrate if imitating else explore)
+            transition, _ = play_tick(ep, encoder, explore)
             buffer.add(transition)
             total_reward += transition.reward
             steps += 1
             if len(buffer) >= cfg.learning_starts and steps % cfg.update_every == 0:
                 for _ in range(cfg.updates_per_step):
                     batch = collate(buffer.sample(rng, cfg.batch_size), cfg.reward_scale)
-                    c_loss, a_loss = agent.update(batch, imitate=imitating)
+                    c_loss, a_loss = agent.update(batch, actor=updates >= cfg.critic_warmup)
+                    updates += 1
                     critic_losses.append(c_loss)
-                    actor_losses.append(a_loss)
+                    if not math.isnan(a_loss):
+                        actor_losses.append(a_loss)
         wall = wall_before + time.perf_counter() - started
         last = episode + 1 == config.episodes
         out_of_time = (config.max_minutes is not None
@@ -311,22 +343,32 @@ def train(config: TrainConfig, *, system: SystemSpec | None = None,
             row["eval_sla"], row["eval_sla_min"] = float(np.mean(slas)), float(np.min(slas))
         history.append(row)
         if not math.isnan(row["eval_sla"]):
-            training = {"agent": agent.state_dict(), "episode": episode + 1, "steps": steps,
-                        "wall_s": wall, "rng": rng.bit_generator.state, "history": history}
-            save_checkpoint(out, actor=agent.actor, critic=agent.critic, normalisation=norm,
-                            config=config.to_dict(), training=training)
-            if row["eval_sla"] > best:
-                best = row["eval_sla"]
-                save_checkpoint(best_path(out), actor=agent.actor, critic=agent.critic,
-                                normalisation=norm, config=config.to_dict())
-            write_history(out.with_suffix(".csv"), history)
-            plot_history(out.with_suffix(".png"), history, config)
+            improved = row["eval_sla"] > best
+            best = max(best, row["eval_sla"])
+            save(episode + 1, wall, improved)
         bar.update(1)
         bar.set_postfix(reward=f"{total_reward:.2f}", eval=f"{row['eval_sla']:.3f}")
         if out_of_time:
             break
     bar.close()
     return TrainResult(out, history, best)
+
+
+def warm_start(agent: DDPG, imitation: ImitationConfig, system: SystemSpec, scenario: Scenario,
+               config: TrainConfig, period: float, encoder: StateEncoder,
+               rng: np.random.Generator) -> None:
+    """DAgger on ``imitation.teacher`` (:func:`policies.relmas.imitation.imitate`), then the
+    target actor copies the imitated weights. Its workloads use training seeds from
+    :data:`IMITATION_SEED_OFFSET` on, disjoint from the DDPG episodes' and the evaluation's."""
+    import policies
+
+    teacher = policies.make(imitation.teacher)
+    seeds = itertools.count(IMITATION_SEED_OFFSET)
+    workloads = (scenario(training_seed(config.seed, e), config.requests) for e in seeds)
+    assert encoder.max_rq is not None
+    imitate(agent.actor, teacher, system, workloads, period, encoder, encoder.max_rq, imitation,
+            rng)
+    agent.actor_target.load_state_dict(agent.actor.state_dict())
 
 
 def best_path(out: Path) -> Path:
@@ -391,8 +433,10 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
 # -- command line ------------------------------------------------------------------------------
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``mas-sim train relmas`` (one per :class:`TrainConfig` / DDPG field)."""
-    parser.add_argument("--workload", default="mixed", choices=("light", "heavy", "mixed"))
-    parser.add_argument("--qos", default="medium", choices=("low", "medium", "high"))
+    parser.add_argument("--workload", default="mixed", choices=("light", "heavy", "mixed", ANY),
+                        help=f"workload set ({ANY}: one policy for every set)")
+    parser.add_argument("--qos", default="medium", choices=("low", "medium", "high", ANY),
+                        help=f"QoS level ({ANY}: one policy for every level)")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--requests", type=int, default=100)
@@ -405,8 +449,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", default=None, help="checkpoint to continue from")
     parser.add_argument("--load", type=float, default=None)
     parser.add_argument("--period-us", type=float, default=None)
-    parser.add_argument("--imitate", default=None, help="heuristic to imitate first (edf-h...)")
-    parser.add_argument("--imitation-episodes", type=int, default=0)
+    parser.add_argument("--imitate", default=None, metavar="POLICY",
+                        help="warm start: imitate this heuristic by DAgger first (e.g. edf-h)")
+    for f in fields(ImitationConfig):
+        if f.name != "teacher":
+            parser.add_argument("--imitation-" + f.name.replace("_", "-"), type=type(f.default),
+                                default=f.default, dest=f"imitation_{f.name}")
     parser.add_argument("--max-minutes", type=float, default=None)
     for f in fields(DDPGConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
@@ -422,14 +470,18 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise ConfigError(f"--eval-seeds {args.eval_seeds!r}: expected comma-separated "
                           "integers") from None
     ddpg = DDPGConfig(**{f.name: getattr(args, f"ddpg_{f.name}") for f in fields(DDPGConfig)})
+    imitation = None
+    if args.imitate:
+        imitation = ImitationConfig(teacher=args.imitate, **{
+            f.name: getattr(args, f"imitation_{f.name}") for f in fields(ImitationConfig)
+            if f.name != "teacher"})
     return TrainConfig(
         workload=args.workload, qos=args.qos, hidden=args.hidden, episodes=args.episodes,
         requests=args.requests, seed=args.seed, eval_seeds=seeds,
         eval_requests=args.eval_requests, eval_every=args.eval_every, out=args.out,
         resume=args.resume, load=args.load,
         period=None if args.period_us is None else args.period_us * 1000.0,
-        imitate=args.imitate, imitation_episodes=args.imitation_episodes,
-        max_minutes=args.max_minutes, ddpg=ddpg)
+        imitation=imitation, max_minutes=args.max_minutes, ddpg=ddpg)
 
 
 def train_main(args: argparse.Namespace) -> int:

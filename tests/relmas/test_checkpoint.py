@@ -61,8 +61,8 @@ def test_policy_uses_the_training_cap_unless_told_otherwise(tmp_path: Path) -> N
     path = tmp_path / "capped.pt"
     save_checkpoint(path, actor=Actor(8, 3, 16), critic=Critic(8, 3, 16), normalisation=NORM,
                     config={"ddpg": {"max_rq": 4}})
-    assert Relmas(checkpoint=path).max_rq == 4
-    assert Relmas(checkpoint=path, max_rq=None).max_rq is None
+    assert Relmas(checkpoint=path).max_rq is None  # the whole RQ, as the paper
+    assert Relmas(checkpoint=path, max_rq="trained").max_rq == 4
     assert Relmas(checkpoint=path, max_rq=9).max_rq == 9
     with pytest.raises(ConfigError, match="max_rq = 'all'"):
         Relmas(checkpoint=path, max_rq="all")  # type: ignore[arg-type]

@@ -8,19 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from relmas_scenarios import random_workload, tiny_system
 
 from mas_sim.errors import CheckpointError, ConfigError
-from mas_sim.view import Schedule
 from policies.relmas.checkpoint import load_checkpoint
 from policies.relmas.ddpg import DDPGConfig
-from policies.relmas.encoding import decode
+from policies.relmas.imitation import ImitationConfig
 from policies.relmas.train import (
     TrainConfig,
     add_train_arguments,
     config_from_args,
-    schedule_to_action,
+    scenario_choices,
     train,
     training_seed,
 )
@@ -77,31 +75,28 @@ def test_resume_with_another_hidden_size_is_refused(tmp_path: Path) -> None:
         _train(_config(tmp_path / "b.pt", hidden=32, episodes=2, resume=str(out)))
 
 
-def test_imitation_warm_start_learns_the_heuristics_sa_choice(tmp_path: Path) -> None:
-    torch.manual_seed(0)
-    result = _train(_config(tmp_path / "imit.pt", episodes=2, eval_every=2, imitate="fcfs-h",
-                            imitation_episodes=2, requests=20))
-    assert np.isfinite(result.history[-1]["actor_loss"])
-    # Imitation losses fall as the actor fits the demonstrations.
-    assert result.history[-1]["actor_loss"] < result.history[0]["actor_loss"]
+def test_imitation_warm_start_is_evaluated_first_then_the_critic_warms_up(
+        tmp_path: Path) -> None:
+    imitation = ImitationConfig(teacher="edf-h", rounds=2, states_per_round=10, epochs=1)
+    ddpg = DDPGConfig(batch_size=8, learning_starts=8, max_rq=32, critic_warmup=10**6)
+    result = _train(_config(tmp_path / "imit.pt", episodes=2, eval_every=1, imitation=imitation,
+                            ddpg=ddpg))
+    assert [row["episode"] for row in result.history] == [0.0, 1.0, 2.0]
+    assert not np.isnan(result.history[0]["eval_sla"])  # the imitated actor, before DDPG
+    # During the critic warm-up the actor is not updated: no actor loss, but a critic loss.
+    assert all(np.isnan(row["actor_loss"]) for row in result.history)
+    assert not np.isnan(result.history[-1]["critic_loss"])
+    ckpt = load_checkpoint(tmp_path / "imit.pt")
+    assert ckpt.config["imitation"]["teacher"] == "edf-h"
+    assert ckpt.training is not None and ckpt.training["updates"] > 0
 
 
-def test_schedule_to_action_decodes_back_to_the_same_decision() -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
-    from policy_views import make_view
-
-    view = make_view(np.ones((4, 3)))
-    schedule = Schedule(np.array([5.0, -1.0, 7.0, 0.0]), np.array([2, 0, 1, 2]))
-    action = schedule_to_action(schedule, 4, 3)
-    np.testing.assert_allclose(action[:, 0], [1 / 3, -1.0, 1.0, -1 / 3])
-    priority, sa = decode(action, view)
-    np.testing.assert_array_equal(sa, schedule.sa)
-    np.testing.assert_array_equal(np.argsort(-priority), np.argsort(-schedule.priority))
-    spanned = schedule_to_action(schedule, 4, 3, span=7)  # rank r -> 1 - 2r/6
-    np.testing.assert_allclose(spanned[:, 0], [2 / 3, 0.0, 1.0, 1 / 3])
-    np.testing.assert_array_equal(decode(spanned, view)[1], schedule.sa)
+def test_any_workload_and_qos_cycle_through_every_pair() -> None:
+    assert scenario_choices(TrainConfig(workload="light", qos="any")) == [
+        ("light", "high"), ("light", "low"), ("light", "medium")]
+    pairs = scenario_choices(TrainConfig(workload="any", qos="any"))
+    assert len(pairs) == 9 and len(set(pairs)) == 9
+    assert scenario_choices(TrainConfig()) == [("mixed", "medium")]
 
 
 def test_config_errors_name_the_value() -> None:
@@ -111,8 +106,12 @@ def test_config_errors_name_the_value() -> None:
         TrainConfig(hidden=15)
     with pytest.raises(ConfigError, match="eval_seeds \\[1000000\\] are also training seeds"):
         TrainConfig(eval_seeds=(training_seed(0, 0),))
-    with pytest.raises(ConfigError, match="imitation_episodes = 3"):
-        TrainConfig(imitation_episodes=3)
+    with pytest.raises(ConfigError, match="unknown workload 'huge'"):
+        TrainConfig(workload="huge")
+    with pytest.raises(ConfigError, match=r"unknown QoS level 'extreme'.*any"):
+        TrainConfig(qos="extreme")
+    with pytest.raises(ConfigError, match="ddpg critic_warmup = -1"):
+        DDPGConfig(critic_warmup=-1)
     with pytest.raises(ConfigError, match="eval_seeds is empty"):
         TrainConfig(eval_seeds=())
     with pytest.raises(ConfigError, match="ddpg batch_size = 0"):
@@ -133,6 +132,12 @@ def test_cli_options_build_the_config() -> None:
     config = config_from_args(args)
     assert (config.workload, config.hidden, config.eval_seeds) == ("light", 128, (0, 2))
     assert config.period == 50_000.0 and config.ddpg.batch_size == 16 and config.out == "x.pt"
+    assert config.imitation is None
+    args = parser.parse_args(["--imitate", "edf-h", "--imitation-rounds", "3",
+                              "--imitation-states-per-round", "500"])
+    imitation = config_from_args(args).imitation
+    assert imitation is not None and imitation.teacher == "edf-h"
+    assert (imitation.rounds, imitation.states_per_round) == (3, 500)
     bad = parser.parse_args(["--eval-seeds", "a,b"])
     with pytest.raises(ConfigError, match="--eval-seeds 'a,b'"):
         config_from_args(bad)
