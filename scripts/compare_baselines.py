@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--workloads", default="light,heavy,mixed")
     parser.add_argument("--policies", default="fcfs-h,prema-h,herald,edf-h,llf-h,moca,magma")
     parser.add_argument("--magma", default="20x20", help="generations x population")
+    parser.add_argument("--relmas-checkpoint", default=None,
+                        help="RELMAS checkpoint file (default: the shipped one per scenario)")
     parser.add_argument("--out", default="results/baselines.csv")
     args = parser.parse_args()
     generations, population = (int(x) for x in args.magma.split("x"))
@@ -46,8 +48,9 @@ def main() -> None:
         options: dict[str, object] = {}
         if name == "magma":
             options = {"generations": generations, "population": population}
-        elif name == "relmas":  # the shipped checkpoint of this scenario
-            options = {"workload": workload_name, "qos": args.qos}
+        elif name == "relmas":  # the shipped checkpoint of this scenario, or the one given
+            options = {"workload": workload_name, "qos": args.qos,
+                       "checkpoint": args.relmas_checkpoint}
         result = simulate(system, workload, policies.make(name, **options),
                           period=scenario.period, seed=seed, trace=False)
         rows.append({"workload": workload_name, "seed": seed, "policy": name,

@@ -78,6 +78,12 @@ def test_registry_and_shipped_checkpoint_lookup(tmp_path: Path,
     _save(tmp_path / "relmas_light_medium.pt")
     assert Relmas(workload="light").hidden == 16
     assert shipped_checkpoint("heavy", "high") == tmp_path / "relmas_heavy_high.pt"
+    # Where no specialist exists: the QoS generalist of the workload, then the generalist.
+    _save(tmp_path / "relmas_any_any.pt")
+    assert shipped_checkpoint("heavy", "high") == tmp_path / "relmas_any_any.pt"
+    _save(tmp_path / "relmas_heavy_any.pt")
+    assert shipped_checkpoint("heavy", "high") == tmp_path / "relmas_heavy_any.pt"
+    assert shipped_checkpoint("light", "medium") == tmp_path / "relmas_light_medium.pt"
     assert shipped_checkpoint("mixed", "medium", 128).name == "relmas_mixed_medium_h128.pt"
     with pytest.raises(ConfigError, match="unknown workload 'huge'"):
         shipped_checkpoint("huge")
