@@ -15,7 +15,9 @@ DAgger warm start on EDF-H (``--imitate none`` for pure DDPG), then DDPG fine-tu
 critic alone learns for the first ``--critic-warmup`` update rounds; states capped at the most
 urgent ``--max-rq`` SJs. Evaluation seeds 0..4 are never trained on; validation seeds
 100..100+k pick the best checkpoint (k = 5, or 9 for a generalist so that every pair is seen),
-so report quality on seeds 1..5 or others. ``--dry-run`` prints the configurations.
+so report quality on seeds 1..5 or others. The same validation seeds then pick the policy's
+default cap (the whole RQ, or the training cap when that meets more deadlines; see
+``choose_deploy_cap``). ``--dry-run`` prints the configurations.
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from mas_sim.hardware import SystemSpec
 from policies.relmas.ddpg import DDPGConfig
 from policies.relmas.imitation import ImitationConfig
 from policies.relmas.policy import CHECKPOINT_DIR
-from policies.relmas.train import ANY, TrainConfig, best_path, train
+from policies.relmas.train import (
+    ANY,
+    TrainConfig,
+    best_path,
+    choose_deploy_cap,
+    period_of,
+    scenario_for,
+    train,
+)
 
 
 def configs(args: argparse.Namespace) -> list[TrainConfig]:
@@ -92,6 +103,11 @@ def main() -> None:
             os.replace(best, final)
         print(f"{config.workload}/{config.qos}: best validation SLA {result.best_eval_sla:.3f} "
               f"-> {final}", flush=True)
+        system = SystemSpec.paper()
+        means = choose_deploy_cap(final, config.ddpg.max_rq, system, scenario_for(system, config),
+                                  config.eval_seeds, config.eval_requests, period_of(config))
+        print(f"validation SLA over the whole RQ {means['none']:.3f}, capped at "
+              f"{config.ddpg.max_rq} {means['cap']:.3f}: the better is the default", flush=True)
 
 
 if __name__ == "__main__":

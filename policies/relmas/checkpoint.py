@@ -54,6 +54,14 @@ class Checkpoint:
     """Resume state (target networks, optimizers, progress), if saved."""
 
     @property
+    def deploy_max_rq(self) -> int | None:
+        """The cap on SJs the policy runs with by default (``config["deploy_max_rq"]``, chosen
+        on validation seeds by :func:`policies.relmas.train.choose_deploy_cap`); None: the
+        whole RQ, as the paper."""
+        cap = self.config.get("deploy_max_rq")
+        return None if cap is None else int(cap)
+
+    @property
     def features(self) -> int:
         """F = 4 + 2M."""
         return num_features(self.num_sas)
@@ -93,6 +101,19 @@ def save_checkpoint(path: str | os.PathLike[str], *, actor: Actor, critic: Criti
         payload["training"] = dict(training)
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
+    return Path(path)
+
+
+def set_deploy_max_rq(path: str | os.PathLike[str], cap: int | None) -> Path:
+    """Record ``cap`` as the checkpoint's default SJ cap (see :attr:`Checkpoint.deploy_max_rq`),
+    rewriting the file atomically; everything else is kept."""
+    if cap is not None and (not isinstance(cap, int) or cap < 1):
+        raise CheckpointError(f"deploy_max_rq = {cap!r}, expected a positive integer or None")
+    load_checkpoint(path)  # validate first
+    raw = torch.load(Path(path), map_location="cpu", weights_only=True)
+    raw["config"] = {**dict(raw.get("config", {})), "deploy_max_rq": cap}
+    with atomic_path(path) as tmp:
+        torch.save(raw, tmp)
     return Path(path)
 
 

@@ -69,18 +69,21 @@ class Relmas:
     ``workload`` / ``qos`` (defaults mixed / medium). ``hidden``: None accepts the checkpoint's
     hidden size, a number requires it (and selects the shipped file). ``max_rq``: the actor sees
     the first ``max_rq`` SJs of the RQ and the rest get the tail rule
-    (:func:`~policies.relmas.encoding.tail_schedule`); None (default) runs the actor over the
-    whole RQ, as the paper; ``"trained"`` uses the cap the checkpoint's states were trained with.
-    The LSTM carries over to longer queues than it was trained on: on light / QoS-Medium, where
-    the RQ often holds hundreds of SJs, a checkpoint trained at cap 64 meets 42 % of deadlines
-    uncapped against 34 % at its training cap (validation seeds 100-104).
+    (:func:`~policies.relmas.encoding.tail_schedule`); None runs the actor over the whole RQ,
+    as the paper; ``"checkpoint"`` (default) uses the checkpoint's ``deploy_max_rq`` (chosen on
+    validation seeds; None when absent); ``"trained"`` the cap its states were trained with.
+    Why a choice: the LSTM carries over to longer queues than it was trained on, which pays on
+    light / QoS-Medium (RQs of hundreds of SJs; a checkpoint trained at cap 64 meets 42 % of
+    deadlines uncapped against 34 % capped, validation seeds 100-104), while on mixed the cap
+    loses nothing and the uncapped LSTM costs several times more time and energy per tick.
     """
 
     name = "relmas"
 
     def __init__(self, checkpoint: str | Path | None = None, hidden: int | None = None,
                  workload: str | None = None, qos: str | None = None, device: str = "cpu",
-                 max_rq: int | Literal["trained"] | None = None) -> None:
+                 max_rq: int | Literal["checkpoint", "trained"] | None = "checkpoint"
+                 ) -> None:
         path = checkpoint if checkpoint is not None else shipped_checkpoint(
             workload or "mixed", qos or "medium", hidden)
         if checkpoint is None and not Path(path).is_file():
@@ -88,13 +91,15 @@ class Relmas:
                                   "`mas-sim train relmas ... --out FILE` and pass checkpoint=FILE")
         ckpt = load_checkpoint(path, hidden=hidden)
         self.checkpoint = Path(path)
-        if max_rq == "trained":
+        if max_rq == "checkpoint":
+            max_rq = ckpt.deploy_max_rq
+        elif max_rq == "trained":
             ddpg = ckpt.config.get("ddpg", {})
             trained = ddpg.get("max_rq") if isinstance(ddpg, dict) else None
             max_rq = int(trained) if trained is not None else None
         elif isinstance(max_rq, str):
-            raise ConfigError(f"max_rq = {max_rq!r}, expected a positive integer, None or "
-                              "'trained'")
+            raise ConfigError(f"max_rq = {max_rq!r}, expected a positive integer, None, "
+                              "'checkpoint' or 'trained'")
         self._setup(ckpt.build_actor(), ckpt.normalisation, ckpt.num_sas, device, max_rq)
 
     @classmethod

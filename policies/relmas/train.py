@@ -48,7 +48,7 @@ from mas_sim.io import atomic_path, atomic_write_text
 from mas_sim.profile import ModelProfile
 from mas_sim.view import Schedule, SchedulerView
 from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
-from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
+from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
 from policies.relmas.encoding import (
     Array32,
@@ -369,6 +369,19 @@ def warm_start(agent: DDPG, imitation: ImitationConfig, system: SystemSpec, scen
     imitate(agent.actor, teacher, system, workloads, period, encoder, encoder.max_rq, imitation,
             rng)
     agent.actor_target.load_state_dict(agent.actor.state_dict())
+
+
+def choose_deploy_cap(path: str | Path, cap: int, system: SystemSpec, scenario: Scenario,
+                      seeds: Sequence[int], requests: int, period: float) -> dict[str, float]:
+    """Evaluate checkpoint ``path`` over the whole RQ and capped at ``cap`` SJs on ``seeds``,
+    record the better as its ``deploy_max_rq`` (ties: the whole RQ, as the paper), and return
+    both mean SLA satisfactions (``{"none": ..., "cap": ...}``)."""
+    means = {}
+    for key, max_rq in (("none", None), ("cap", cap)):
+        policy = Relmas(checkpoint=path, max_rq=max_rq)
+        means[key] = float(np.mean(evaluate(policy, system, scenario, seeds, requests, period)))
+    set_deploy_max_rq(path, cap if means["cap"] > means["none"] else None)
+    return means
 
 
 def best_path(out: Path) -> Path:

@@ -14,7 +14,7 @@ import policies
 from mas_sim.errors import CheckpointError, ConfigError
 from mas_sim.hardware import SystemSpec
 from policies.relmas import policy as policy_module
-from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
+from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
 from policies.relmas.encoding import Normalisation
 from policies.relmas.networks import Actor, Critic
 from policies.relmas.policy import Relmas, shipped_checkpoint
@@ -56,13 +56,25 @@ def test_round_trip_gives_identical_decisions(tmp_path: Path) -> None:
     assert loaded.max_rq is None  # no cap recorded in this checkpoint's config
 
 
-def test_policy_uses_the_training_cap_unless_told_otherwise(tmp_path: Path) -> None:
+def test_policy_uses_the_checkpoints_deployment_cap_unless_told_otherwise(
+        tmp_path: Path) -> None:
     torch.manual_seed(0)
     path = tmp_path / "capped.pt"
     save_checkpoint(path, actor=Actor(8, 3, 16), critic=Critic(8, 3, 16), normalisation=NORM,
                     config={"ddpg": {"max_rq": 4}})
-    assert Relmas(checkpoint=path).max_rq is None  # the whole RQ, as the paper
+    assert Relmas(checkpoint=path).max_rq is None  # none recorded: the whole RQ, as the paper
     assert Relmas(checkpoint=path, max_rq="trained").max_rq == 4
+    before = load_checkpoint(path)
+    set_deploy_max_rq(path, 4)
+    after = load_checkpoint(path)
+    assert after.deploy_max_rq == 4 and Relmas(checkpoint=path).max_rq == 4
+    assert after.config["ddpg"] == {"max_rq": 4}  # the rest of the checkpoint is kept
+    for key, tensor in before.actor.items():
+        assert torch.equal(tensor, after.actor[key])
+    set_deploy_max_rq(path, None)
+    assert Relmas(checkpoint=path).max_rq is None
+    with pytest.raises(CheckpointError, match="deploy_max_rq = 0"):
+        set_deploy_max_rq(path, 0)
     assert Relmas(checkpoint=path, max_rq=9).max_rq == 9
     with pytest.raises(ConfigError, match="max_rq = 'all'"):
         Relmas(checkpoint=path, max_rq="all")  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from policies.relmas.imitation import ImitationConfig
 from policies.relmas.train import (
     TrainConfig,
     add_train_arguments,
+    choose_deploy_cap,
     config_from_args,
     scenario_choices,
     train,
@@ -89,6 +90,16 @@ def test_imitation_warm_start_is_evaluated_first_then_the_critic_warms_up(
     ckpt = load_checkpoint(tmp_path / "imit.pt")
     assert ckpt.config["imitation"]["teacher"] == "edf-h"
     assert ckpt.training is not None and ckpt.training["updates"] > 0
+
+
+def test_choose_deploy_cap_records_the_better_cap_on_validation(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    _train(_config(out, episodes=1, eval_every=1))
+    means = choose_deploy_cap(out, 2, tiny_system(), lambda s, n: random_workload(s, n),
+                              (7, 8), 12, 1000.0)
+    assert set(means) == {"none", "cap"} and all(0 <= v <= 1 for v in means.values())
+    expected = 2 if means["cap"] > means["none"] else None
+    assert load_checkpoint(out).deploy_max_rq == expected
 
 
 def test_any_workload_and_qos_cycle_through_every_pair() -> None:
