@@ -32,7 +32,7 @@ TABLE = (
     ("decision_us_per_subjob", "us/decision", "{:.1f}"),
 )
 
-DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,llf-h,moca"
+DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,llf-h,moca,relmas"
 
 
 def add_parser(sub: Any) -> None:
@@ -41,8 +41,8 @@ def add_parser(sub: Any) -> None:
                        description="Run several policies on the same scenario and print one "
                                    "table.")
     p.add_argument("--policies", default=None, metavar="a,b,c",
-                   help="comma-separated policies (default: every built-in heuristic "
-                        "available)")
+                   help="comma-separated policies (default: every built-in policy but "
+                        "MAGMA, whose search takes minutes per run)")
     p.add_argument("--checkpoint", default=None, metavar="PATH",
                    help="RELMAS checkpoint (default: the shipped one for the scenario)")
     p.add_argument("--with-bound", action="store_true",
