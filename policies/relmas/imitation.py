@@ -84,7 +84,7 @@ class Demonstration:
     """``[K]`` the teacher's SA of each SJ."""
 
 
-def label(view: SchedulerView, state: Array32, teacher: Schedule, span: int) -> Demonstration:
+def label(state: Array32, teacher: Schedule, span: int) -> Demonstration:
     """The :class:`Demonstration` of ``teacher``'s decision on the first ``K`` SJs of ``state``.
 
     The rank is taken among those K SJs (the SJs beyond the cap get the tail rule anyway).
@@ -115,7 +115,7 @@ class _Labeller:
     def schedule(self, view: SchedulerView) -> Schedule:
         state = self.encoder(view)
         taught = self.teacher.schedule(view)
-        self.out.append(label(view, state, taught, self.span))
+        self.out.append(label(state, taught, self.span))
         if self.actor_act is None:
             return taught
         return Schedule(*decode(self.actor_act(state), view))

@@ -28,7 +28,7 @@ def test_label_ranks_the_teachers_order_on_the_cap_scale_and_decodes_back() -> N
     view = make_view(np.ones((4, 3)))
     state = np.zeros((5, num_features(3)), dtype=np.float32)
     teacher = Schedule(np.array([5.0, -1.0, 7.0, 0.0]), np.array([2, 0, 1, 2]))
-    demo = label(view, state, teacher, span=7)  # rank r -> 1 - 2r/6
+    demo = label(state, teacher, span=7)  # rank r -> 1 - 2r/6
     np.testing.assert_allclose(demo.priority, [2 / 3, 0.0, 1.0, 1 / 3])
     np.testing.assert_array_equal(demo.sa, [2, 0, 1, 2])
     action = -np.ones((4, num_actions(3)), dtype=np.float32)
@@ -38,7 +38,7 @@ def test_label_ranks_the_teachers_order_on_the_cap_scale_and_decodes_back() -> N
     np.testing.assert_array_equal(sa, teacher.sa)
     np.testing.assert_array_equal(np.argsort(-priority), np.argsort(-teacher.priority))
     # A state capped at 2 SJs labels only those two, ranked among themselves.
-    short = label(view, state[:3], teacher, span=2)
+    short = label(state[:3], teacher, span=2)
     np.testing.assert_allclose(short.priority, [1.0, -1.0])
 
 
