@@ -23,6 +23,7 @@ _BUILTIN: dict[str, str] = {
     "herald": "policies.herald:HeraldLike",
     "magma": "policies.magma:Magma",
     "edf-h": "policies.deadline:EdfH",
+    "edf-ac-h": "policies.deadline:EdfAcH",
     "llf-h": "policies.deadline:LlfH",
     "moca": "policies.moca:MocaLike",
     "relmas": "policies.relmas.policy:Relmas",

@@ -19,13 +19,74 @@ import numpy as np
 
 from mas_sim.view import Schedule, SchedulerView
 
+_UNPLANNED = float("inf")
+
+
+class EarliestFinishPlan:
+    """A list-scheduling plan built one SJ at a time; requests can be tried and withdrawn.
+
+    Pure Python over lists: each :meth:`place` is O(M + in-RQ predecessors), M about 6.
+    """
+
+    def __init__(self, view: SchedulerView) -> None:
+        self.now = float(view.now)
+        self._latency = view.latency.tolist()
+        self._release = view.release.tolist()
+        # In-RQ predecessors straight from the CSR arrays (cheaper than view.predecessors).
+        self._ptr = view.pred_indptr.tolist()
+        self._idx = view.pred_indices.tolist()
+        self.free = [self.now + b for b in view.sa_busy_for.tolist()]
+        """Cycle at which each SA becomes free in the plan."""
+        self.planned = [_UNPLANNED] * view.size
+        """Planned finish of each SJ (inf = not planned yet)."""
+        self.chosen = [0] * view.size
+        """SA of each SJ (meaningful once planned)."""
+
+    def place(self, i: int) -> float:
+        """Put SJ ``i`` on its earliest-finish SA; return its planned finish (cycles)."""
+        est = self._release[i]
+        if est < self.now:
+            est = self.now
+        planned = self.planned
+        idx = self._idx
+        for k in range(self._ptr[i], self._ptr[i + 1]):
+            f = planned[idx[k]]
+            if est < f < _UNPLANNED:
+                est = f
+        row = self._latency[i]
+        free = self.free
+        best_m = 0
+        best_f = _UNPLANNED
+        for m, fm in enumerate(free):
+            f = (fm if fm > est else est) + row[m]
+            if f < best_f:
+                best_f, best_m = f, m
+        free[best_m] = best_f
+        planned[i] = best_f
+        self.chosen[i] = best_m
+        return best_f
+
+    def place_all(self, sjs: Sequence[int]) -> float:
+        """Place ``sjs`` in order; return the latest planned finish among them (cycles)."""
+        finish = self.now
+        for i in sjs:
+            f = self.place(i)
+            if f > finish:
+                finish = f
+        return finish
+
+    def withdraw(self, sjs: Sequence[int], free_before: list[float]) -> None:
+        """Undo the placement of ``sjs``, restoring the SA free times saved before it."""
+        self.free = list(free_before)
+        for i in sjs:
+            self.planned[i] = _UNPLANNED
+
 
 def assign_earliest_finish(view: SchedulerView, order: Sequence[int] | np.ndarray) -> Schedule:
     """Assign every SJ of ``view`` to its earliest-finish SA, visiting SJs in ``order``.
 
     ``order`` holds RQ indices, first = highest priority; it must be a permutation of
     ``range(view.size)``. Priorities of the returned schedule follow ``order``.
-    Pure Python over lists: O(R x M) with small constants (M is about 6).
     """
     order_list = order.tolist() if isinstance(order, np.ndarray) else [int(i) for i in order]
     sa = earliest_finish_sas(view, order_list)
@@ -34,34 +95,39 @@ def assign_earliest_finish(view: SchedulerView, order: Sequence[int] | np.ndarra
 
 def earliest_finish_sas(view: SchedulerView, order: Sequence[int]) -> list[int]:
     """The SA chosen for each SJ (indexed by RQ index) by the earliest-finish rule in ``order``."""
-    now = float(view.now)
-    latency = view.latency.tolist()
-    release = view.release.tolist()
-    # In-RQ predecessors straight from the CSR arrays (cheaper than view.predecessors).
-    ptr = view.pred_indptr.tolist()
-    idx = view.pred_indices.tolist()
-    free = [now + b for b in view.sa_busy_for.tolist()]
-    sas = range(len(free))
-    inf = float("inf")
-    planned = [inf] * view.size  # inf = not planned yet (listed after its successor)
-    chosen = [0] * view.size
-    for i in order:
-        est = release[i]
-        if est < now:
-            est = now
-        for k in range(ptr[i], ptr[i + 1]):
-            f = planned[idx[k]]
-            if est < f < inf:
-                est = f
-        row = latency[i]
-        best_m = 0
-        best_f = inf
-        for m in sas:
-            fm = free[m]
-            f = (fm if fm > est else est) + row[m]
-            if f < best_f:
-                best_f, best_m = f, m
-        free[best_m] = best_f
-        planned[i] = best_f
-        chosen[i] = best_m
-    return chosen
+    plan = EarliestFinishPlan(view)
+    plan.place_all(order)
+    return plan.chosen
+
+
+def assign_with_admission(view: SchedulerView, order: Sequence[int] | np.ndarray) -> Schedule:
+    """Earliest-finish assignment that puts requests the plan says will be late last.
+
+    Requests are visited in the order of their first SJ in ``order``; each request's SJs are
+    placed together (in ``order``). If the request's last planned finish is after its deadline,
+    its placement is withdrawn and the request is *deferred*: it is planned after every admitted
+    request, again in ``order``. The plan ignores DRAM contention, so it is optimistic: a request
+    it calls late cannot meet its deadline in this plan, and serving it first would only delay
+    the requests behind it (the overload "domino effect" of EDF). Nothing is dropped: deferred
+    requests still run when SAs would otherwise idle.
+    """
+    order_list = order.tolist() if isinstance(order, np.ndarray) else [int(i) for i in order]
+    jobs = view.job_id.tolist()
+    deadline = view.deadline.tolist()
+    groups: dict[int, list[int]] = {}
+    for i in order_list:
+        groups.setdefault(jobs[i], []).append(i)
+    plan = EarliestFinishPlan(view)
+    admitted: list[int] = []
+    deferred: list[int] = []
+    for job, sjs in groups.items():
+        free_before = list(plan.free)
+        if plan.place_all(sjs) > deadline[sjs[0]]:
+            plan.withdraw(sjs, free_before)
+            deferred.append(job)
+        else:
+            admitted.append(job)
+    for job in deferred:
+        plan.place_all(groups[job])
+    final = [i for job in admitted + deferred for i in groups[job]]
+    return Schedule.from_order(final, plan.chosen)

@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3,4,5")
     parser.add_argument("--qos", default="medium")
     parser.add_argument("--workloads", default="light,heavy,mixed")
-    parser.add_argument("--policies", default="fcfs-h,prema-h,herald,edf-h,llf-h,moca,magma")
+    parser.add_argument("--policies",
+                        default="fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,magma")
     parser.add_argument("--magma", default="20x20", help="generations x population")
     parser.add_argument("--relmas-checkpoint", default=None,
                         help="RELMAS checkpoint file (default: the shipped one per scenario)")

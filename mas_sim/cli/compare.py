@@ -32,7 +32,7 @@ TABLE = (
     ("decision_us_per_subjob", "us/decision", "{:.1f}"),
 )
 
-DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,llf-h,moca,relmas"
+DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,relmas"
 
 
 def add_parser(sub: Any) -> None:

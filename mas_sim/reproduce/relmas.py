@@ -44,12 +44,12 @@ WORKLOADS: tuple[str, ...] = ("light", "heavy", "mixed")
 QOS: tuple[str, ...] = ("low", "medium", "high")
 #: Fig. 3 policies, the paper's five first, then ours.
 POLICIES: tuple[str, ...] = ("fcfs-h", "prema-h", "herald", "magma", "relmas", "edf-h", "llf-h",
-                             "moca")
+                             "moca", "edf-ac-h")
 BASELINES: tuple[str, ...] = ("herald", "prema-h", "magma", "fcfs-h")
 """Policies RELMAS's gain is reported against (the paper's claims)."""
 LABELS: dict[str, str] = {"fcfs-h": "FCFS-H", "prema-h": "PREMA-H", "herald": "Herald-like",
                           "magma": "MAGMA", "relmas": "RELMAS", "edf-h": "EDF-H",
-                          "llf-h": "LLF-H", "moca": "MoCA-like"}
+                          "llf-h": "LLF-H", "moca": "MoCA-like", "edf-ac-h": "EDF-AC-H"}
 HIDDEN_CANDIDATES: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
 """Hidden sizes Fig. 5 looks for among the shipped checkpoints."""
 

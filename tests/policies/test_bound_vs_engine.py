@@ -15,7 +15,7 @@ from mas_sim.workload import Request, Workload
 
 pytest.importorskip("ortools")
 
-HEURISTICS = ["fcfs-h", "prema-h", "herald", "edf-h", "llf-h", "moca"]
+HEURISTICS = ["fcfs-h", "prema-h", "herald", "edf-h", "edf-ac-h", "llf-h", "moca"]
 
 
 @st.composite

@@ -1,4 +1,4 @@
-"""EDF-H and LLF-H orders."""
+"""EDF-H, EDF-AC-H and LLF-H orders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from policy_views import make_view
 
 from mas_sim.view import Schedule
-from policies.deadline import EdfH, LlfH, critical_path_finish, laxity
+from policies.deadline import EdfAcH, EdfH, LlfH, critical_path_finish, laxity
 from policies.magma.fitness import FitnessProblem, evaluate
 
 
@@ -22,6 +22,39 @@ def test_edf_saves_the_request_that_fcfs_loses() -> None:
     _, hits, _ = evaluate(problem, np.stack([edf.sa, fcfs.sa]),
                           np.stack([edf.priority, fcfs.priority]))
     assert hits.tolist() == [2, 1]
+
+
+def test_edf_ac_defers_the_hopeless_request_and_saves_the_others() -> None:
+    # One SA, three 10-cycle requests with deadlines 5, 15, 25. EDF runs A first: A ends at 10
+    # (late), B at 20 (late), C at 30 (late). EDF-AC plans A to end at 10 > 5, defers it, and
+    # plans B (10 <= 15) and C (20 <= 25): two met, A last.
+    view = make_view([[10.0], [10.0], [10.0]], deadline=[5.0, 15.0, 25.0])
+    edf = EdfH().schedule(view)
+    ac = EdfAcH().schedule(view)
+    assert np.argsort(-edf.priority).tolist() == [0, 1, 2]
+    assert np.argsort(-ac.priority).tolist() == [1, 2, 0]
+    problem = FitnessProblem.from_view(view)
+    _, hits, _ = evaluate(problem, np.stack([edf.sa, ac.sa]), np.stack([edf.priority, ac.priority]))
+    assert hits.tolist() == [0, 2]
+
+
+def test_edf_ac_withdraws_the_deferred_plan_before_planning_the_others() -> None:
+    # A (deadline 5) would end at 10 on SA0: withdrawn, so B gets SA0 (ends 10) and A, planned
+    # last, takes SA1 (ends 12 < SA0's 20). EDF-H instead leaves A on SA0 and B on SA1.
+    view = make_view([[10.0, 12.0], [10.0, 12.0]], deadline=[5.0, 15.0])
+    assert EdfH().schedule(view).sa.tolist() == [0, 1]
+    ac = EdfAcH().schedule(view)
+    assert ac.sa.tolist() == [1, 0]
+    assert ac.priority[1] > ac.priority[0]
+
+
+def test_edf_ac_judges_a_request_by_its_last_layer() -> None:
+    # Request 0 is a chain of two 10-cycle layers, deadline 15: its first layer would be on
+    # time, its last (ends 20) not, so the whole request goes behind request 1 (deadline 30).
+    view = make_view([[10.0], [10.0], [10.0]], job_id=[0, 0, 1], preds=[(), (0,), ()],
+                     deadline=[15.0, 15.0, 30.0])
+    ac = EdfAcH().schedule(view)
+    assert np.argsort(-ac.priority).tolist() == [2, 0, 1]
 
 
 def _llf_view():  # type: ignore[no-untyped-def]

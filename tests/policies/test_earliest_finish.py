@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_views import make_view, random_view
 
 from mas_sim.view import validate_schedule
-from policies.earliest_finish import assign_earliest_finish, earliest_finish_sas
+from policies.earliest_finish import (
+    EarliestFinishPlan,
+    assign_earliest_finish,
+    assign_with_admission,
+    earliest_finish_sas,
+)
 
 
 def test_each_sj_goes_where_it_finishes_first() -> None:
@@ -43,3 +50,27 @@ def test_any_order_gives_a_valid_schedule(seed: int) -> None:
     order = rng.permutation(view.size)
     schedule = validate_schedule(assign_earliest_finish(view, order), view, "ef")
     assert np.argsort(-schedule.priority, kind="stable").tolist() == order.tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_admission_keeps_requests_together_and_admitted_ones_on_time(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    view = random_view(rng, jobs=6, max_layers=4, sas=3)
+    order = np.lexsort((view.layer_index, view.job_id, view.deadline))
+    schedule = validate_schedule(assign_with_admission(view, order), view, "ac")
+    ranked = np.argsort(-schedule.priority, kind="stable").tolist()
+    jobs = view.job_id[ranked].tolist()
+    # Each request's SJs are contiguous and in the given order.
+    assert [j for k, j in enumerate(jobs) if k == 0 or jobs[k - 1] != j] == list(
+        dict.fromkeys(jobs))
+    assert all(view.layer_index[a] < view.layer_index[b]
+               for a, b in itertools.pairwise(ranked) if view.job_id[a] == view.job_id[b])
+    # Replaying the final order with the plain rule gives the same SAs for the admitted prefix,
+    # and every request in that prefix (the ones before the first late one) is planned on time.
+    plan = EarliestFinishPlan(view)
+    for job in dict.fromkeys(jobs):
+        sjs = [i for i in ranked if view.job_id[i] == job]
+        if plan.place_all(sjs) > view.deadline[sjs[0]]:
+            break
+        assert [schedule.sa[i] for i in sjs] == [plan.chosen[i] for i in sjs]
