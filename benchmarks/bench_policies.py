@@ -23,16 +23,15 @@ from typing import Any
 
 import numpy as np
 
+import policies
 from mas_sim.hardware import SystemSpec
 from mas_sim.profile import ModelProfile
 from mas_sim.view import Policy, SchedulerView, validate_schedule
-from policies.deadline import EdfH, LlfH
-from policies.herald import HeraldLike
 from policies.magma import Magma
-from policies.moca import MocaLike
-from policies.prema import PremaH
 
 MODELS = ("squeezenet", "yolo_lite", "kws", "alexnet", "resnet50")
+HEURISTICS = ("fcfs-h", "prema-h", "herald", "edf-h", "edf-ac-h", "llf-h", "moca")
+"""Policies timed per sub-job beside MAGMA."""
 
 
 def load_profiles(system: SystemSpec, rng: np.random.Generator) -> tuple[dict[str, ModelProfile],
@@ -146,14 +145,9 @@ def main() -> None:
                                 "predicted_hits": magma.last_hits}
     print(f"MAGMA 100 gen x 100 ind: {statistics.mean(tick_s):.3f} s/tick "
           f"({', '.join(f'{t:.3f}' for t in tick_s)})")
-    policies: list[Policy] = [PremaH(), HeraldLike(), EdfH(), LlfH(), MocaLike()]
-    try:
-        import policies as registry
-        policies.insert(0, registry.make("fcfs-h"))
-    except Exception:  # FCFS-H is the lead's; time it only when it is there
-        pass
+    heuristics: list[Policy] = [policies.make(name) for name in HEURISTICS]
     decision: dict[str, float] = {"magma": statistics.mean(tick_s) / statistics.mean(sizes) * 1e6}
-    for policy in policies:
+    for policy in heuristics:
         secs = time_policy(policy, views, system, repeat=5)
         decision[policy.name] = statistics.mean(secs) / statistics.mean(sizes) * 1e6
     results["decision_us_per_subjob"] = decision
