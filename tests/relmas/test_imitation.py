@@ -28,9 +28,10 @@ def test_label_ranks_the_teachers_order_on_the_cap_scale_and_decodes_back() -> N
     view = make_view(np.ones((4, 3)))
     state = np.zeros((5, num_features(3)), dtype=np.float32)
     teacher = Schedule(np.array([5.0, -1.0, 7.0, 0.0]), np.array([2, 0, 1, 2]))
-    demo = label(state, teacher, span=7)  # rank r -> 1 - 2r/6
+    demo = label(state, teacher, span=7, ready=[True, False, True, False])  # r -> 1 - 2r/6
     np.testing.assert_allclose(demo.priority, [2 / 3, 0.0, 1.0, 1 / 3])
     np.testing.assert_array_equal(demo.sa, [2, 0, 1, 2])
+    np.testing.assert_array_equal(demo.ready, [True, False, True, False])
     action = -np.ones((4, num_actions(3)), dtype=np.float32)
     action[:, 0] = demo.priority
     action[np.arange(4), 1 + demo.sa] = 1.0
@@ -38,8 +39,9 @@ def test_label_ranks_the_teachers_order_on_the_cap_scale_and_decodes_back() -> N
     np.testing.assert_array_equal(sa, teacher.sa)
     np.testing.assert_array_equal(np.argsort(-priority), np.argsort(-teacher.priority))
     # A state capped at 2 SJs labels only those two, ranked among themselves.
-    short = label(state[:3], teacher, span=2)
+    short = label(state[:3], teacher, span=2, ready=view.ready)
     np.testing.assert_allclose(short.priority, [1.0, -1.0])
+    assert short.ready.shape == (2,)
 
 
 def test_collect_labels_every_tick_with_the_teacher_even_when_the_actor_acts() -> None:
@@ -82,6 +84,27 @@ def test_dagger_fits_the_teachers_decisions_on_held_out_ticks() -> None:
     assert agree_before < 0.6 and agree_after > 0.9  # SA choices: a coin flip, then the teacher's
 
 
+def test_sa_loss_weighs_ready_sjs_by_ready_weight() -> None:
+    torch.manual_seed(1)
+    actor = Actor(num_features(2), num_actions(2), 8)
+    rng = np.random.default_rng(0)
+    state = rng.random((5, num_features(2))).astype(np.float32)
+    teacher = Schedule(np.array([3.0, 2.0, 1.0, 0.0]), np.array([0, 1, 1, 0]))
+    demo = label(state, teacher, span=4, ready=[True, False, False, True])
+    with torch.no_grad():
+        out = actor(torch.from_numpy(state)[None])[0, 1:]
+        mse = float(((out[:, 0] - torch.from_numpy(demo.priority)) ** 2).mean())
+        ce = torch.nn.functional.cross_entropy(out[:, 1:] * 5.0, torch.from_numpy(demo.sa),
+                                               reduction="none").numpy()
+        equal, _ = imitation_loss(actor, [demo], 5.0, ready_weight=1.0)
+        ready_only, _ = imitation_loss(actor, [demo], 5.0, ready_weight=1e9)
+        weighted, _ = imitation_loss(actor, [demo], 5.0, ready_weight=3.0)
+    assert float(equal) == pytest.approx(mse + ce.mean(), rel=1e-5)
+    assert float(ready_only) == pytest.approx(mse + ce[[0, 3]].mean(), rel=1e-5)
+    assert float(weighted) == pytest.approx(
+        mse + (3 * ce[0] + ce[1] + ce[2] + 3 * ce[3]) / 8, rel=1e-5)
+
+
 def test_collect_draws_workloads_until_it_has_enough_ticks() -> None:
     encoder = StateEncoder(NORM, 8)
     drawn: list[int] = []
@@ -103,3 +126,5 @@ def test_imitation_config_errors_name_the_value() -> None:
         ImitationConfig(rounds=0)
     with pytest.raises(ConfigError, match="imitation lr = -1"):
         ImitationConfig(lr=-1.0)
+    with pytest.raises(ConfigError, match="imitation ready_weight = 0"):
+        ImitationConfig(ready_weight=0.0)
