@@ -58,7 +58,7 @@ from policies.relmas.encoding import (
     num_actions,
     num_features,
 )
-from policies.relmas.imitation import ImitationConfig, imitate
+from policies.relmas.imitation import ImitationConfig, ImitationResult, imitate
 from policies.relmas.policy import Relmas
 from policies.relmas.reward import Forecaster
 from policies.relmas.rollout import Episode, Outcomes, Step
@@ -360,14 +360,21 @@ def warm_start(agent: DDPG, imitation: ImitationConfig, system: SystemSpec, scen
     """DAgger on ``imitation.teacher`` (:func:`policies.relmas.imitation.imitate`), then the
     target actor copies the imitated weights. Its workloads use training seeds from
     :data:`IMITATION_SEED_OFFSET` on, disjoint from the DDPG episodes' and the evaluation's."""
+    from tqdm.auto import tqdm
+
     import policies
 
     teacher = policies.make(imitation.teacher)
     seeds = itertools.count(IMITATION_SEED_OFFSET)
     workloads = (scenario(training_seed(config.seed, e), config.requests) for e in seeds)
     assert encoder.max_rq is not None
+
+    def report(rnd: int, result: ImitationResult) -> None:
+        tqdm.write(f"imitation round {rnd + 1}/{imitation.rounds}: {result.states[-1]} states, "
+                   f"loss {result.loss[-1]:.4f}, SA agreement {result.sa_agreement[-1]:.3f}")
+
     imitate(agent.actor, teacher, system, workloads, period, encoder, encoder.max_rq, imitation,
-            rng)
+            rng, on_round=report)
     agent.actor_target.load_state_dict(agent.actor.state_dict())
 
 
