@@ -11,9 +11,11 @@ specialist). Long: run it in the background and follow the log::
         --scenarios light:medium,heavy:medium --minutes 20 > /work/notes/train.log 2>&1 &
 
 Recipe (beyond the paper, which trains by DDPG alone for far longer than a laptop budget): a
-DAgger warm start on EDF-H (``--imitate none`` for pure DDPG), then DDPG fine-tuning in which the
-critic alone learns for the first ``--critic-warmup`` update rounds; states capped at the most
-urgent ``--max-rq`` SJs. Evaluation seeds 0..4 are never trained on; validation seeds
+DAgger warm start on a heuristic teacher, EDF-AC-H by default (``--imitate edf-h`` for the
+session-2 teacher, ``none`` for pure DDPG), then DDPG fine-tuning in which the critic alone
+learns for the first ``--critic-warmup`` update rounds; states capped at the most urgent
+``--max-rq`` SJs. The shipped light, heavy and generalist checkpoints imitate EDF-AC-H; the
+mixed one (and the h = 64 / 128 ones of Fig. 5) EDF-H, whose imitation validated higher there. Evaluation seeds 0..4 are never trained on; validation seeds
 100..100+k pick the best checkpoint (k = 5, or 9 for a generalist so that every pair is seen),
 so report quality on seeds 1..5 or others. The same validation seeds then pick the policy's
 default cap (the whole RQ, or the training cap when that meets more deadlines; see
@@ -82,7 +84,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--actor-lr", type=float, default=1e-5)
     parser.add_argument("--critic-warmup", type=int, default=300)
-    parser.add_argument("--imitate", default="edf-h", help="heuristic to imitate, or none")
+    parser.add_argument("--imitate", default="edf-ac-h", help="heuristic to imitate, or none")
     parser.add_argument("--imitation-rounds", type=int, default=6)
     parser.add_argument("--imitation-states", type=int, default=5000, help="per round")
     parser.add_argument("--imitation-epochs", type=int, default=2)
