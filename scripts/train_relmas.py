@@ -15,7 +15,8 @@ DAgger warm start on a heuristic teacher, EDF-AC-H by default (``--imitate edf-h
 session-2 teacher, ``none`` for pure DDPG), then DDPG fine-tuning in which the critic alone
 learns for the first ``--critic-warmup`` update rounds; states capped at the most urgent
 ``--max-rq`` SJs. The shipped light, heavy and generalist checkpoints imitate EDF-AC-H; the
-mixed one (and the h = 64 / 128 ones of Fig. 5) EDF-H, whose imitation validated higher there. Evaluation seeds 0..4 are never trained on; validation seeds
+mixed one (and the h = 64 / 128 ones of Fig. 5) EDF-H, whose imitation validated higher there.
+Evaluation seeds 0..4 are never trained on; validation seeds
 100..100+k pick the best checkpoint (k = 5, or 9 for a generalist so that every pair is seen),
 so report quality on seeds 1..5 or others. The same validation seeds then pick the policy's
 default cap (the whole RQ, or the training cap when that meets more deadlines; see
