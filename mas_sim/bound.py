@@ -24,11 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mas_sim.errors import ConfigError, MissingExtraError, ModelError, unknown_name
 from mas_sim.hardware import SystemSpec
 from mas_sim.profile import ModelProfile
+
+if TYPE_CHECKING:
+    from mas_sim.workload import Workload
 
 
 class BoundRequest(NamedTuple):
@@ -117,6 +120,13 @@ def offline_bound(requests: Sequence[tuple[int, str, float, float]],
     else:  # no solution found in time: fall back on the trivial bound
         met_count = len(reqs)
     return BoundResult(met_count, len(reqs), met_count / len(reqs), optimal)
+
+
+def workload_bound(workload: Workload, system: SystemSpec, **options: Any) -> BoundResult:
+    """:func:`offline_bound` of a generated workload's requests and profiles; ``options`` are
+    :func:`offline_bound`'s keywords (``time_limit_s``, ``max_requests``, ``resolution_cycles``)."""
+    requests = [(r.job_id, r.model, r.arrival, r.deadline) for r in workload.requests]
+    return offline_bound(requests, workload.profiles, system, **options)
 
 
 def _check(reqs: list[BoundRequest], profiles: Mapping[str, ModelProfile], system: SystemSpec,

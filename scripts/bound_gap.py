@@ -19,17 +19,10 @@ from tqdm.auto import tqdm
 
 import policies
 from mas_sim import SystemSpec, simulate
-from mas_sim.bound import offline_bound
+from mas_sim.bound import workload_bound
 from mas_sim.io import atomic_path
 from mas_sim.scenario import Scenario, build_workload
-
-
-def seed_list(text: str) -> list[int]:
-    """``"1..5"`` or ``"1,2,3"``."""
-    if ".." in text:
-        lo, hi = text.split("..")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
+from mas_sim.sweep import parse_grid
 
 
 def main() -> None:
@@ -39,21 +32,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=12)
     parser.add_argument("--load", type=float, default=None,
                         help="load factor (default: calibrated)")
-    parser.add_argument("--seeds", default="1..10")
+    parser.add_argument("--seeds", default="1..10", help="as a sweep axis: 1..10 or 1,2,3")
     parser.add_argument("--policies", default="fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,"
                         "relmas")
     parser.add_argument("--time-limit", type=float, default=20.0, help="CP-SAT seconds")
     parser.add_argument("--out", default="results/bound_gap.csv")
     args = parser.parse_args()
+    seeds = dict(parse_grid(f"seed={args.seeds}").axes)["seed"]
+    extra = {} if args.load is None else {"load": args.load}
     system = SystemSpec.paper()
     rows = []
-    for seed in tqdm(seed_list(args.seeds), desc="instances"):
-        extra = {} if args.load is None else {"load": args.load}
+    for seed in tqdm(seeds, desc="instances"):
         scenario = Scenario(workload=args.workload, qos=args.qos, requests=args.requests,
                             seed=seed, **extra)
         workload = build_workload(system, scenario)
-        requests = [(r.job_id, r.model, r.arrival, r.deadline) for r in workload.requests]
-        bound = offline_bound(requests, workload.profiles, system, time_limit_s=args.time_limit)
+        bound = workload_bound(workload, system, time_limit_s=args.time_limit)
         for name in args.policies.split(","):
             options = ({"workload": args.workload, "qos": args.qos} if name == "relmas" else {})
             result = simulate(system, workload, policies.make(name, **options),

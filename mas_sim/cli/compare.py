@@ -82,15 +82,13 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def bound_record(args: argparse.Namespace) -> dict[str, Any]:
     """The offline bound of the scenario: ``{"met", "sla_satisfaction", "optimal"}``."""
-    from mas_sim.bound import offline_bound
+    from mas_sim.bound import workload_bound
     from mas_sim.cli.run import point_from_args
     from mas_sim.scenario import build_workload
 
     point = point_from_args(args, "fcfs-h")
     system = point.system()
-    workload = build_workload(system, point.scenario())
-    requests = [(r.job_id, r.model, r.arrival, r.deadline) for r in workload.requests]
-    bound = offline_bound(requests, workload.profiles, system)
+    bound = workload_bound(build_workload(system, point.scenario()), system)
     return {"met": bound.met, "sla_satisfaction": bound.sla_satisfaction,
             "optimal": bound.optimal}
 

@@ -199,7 +199,7 @@ def _relmas_scenarios(report: ReproReport) -> set[tuple[str, str]]:
 # -- offline bound -------------------------------------------------------------------------------
 def bound_task(task: tuple[str, str, int, int, float, float]) -> dict[str, Any]:
     """The offline bound of one (workload, qos, seed, requests) instance (a sweep task)."""
-    from mas_sim.bound import offline_bound
+    from mas_sim.bound import workload_bound
     from mas_sim.hardware import SystemSpec
     from mas_sim.scenario import Scenario, build_workload
 
@@ -207,10 +207,9 @@ def bound_task(task: tuple[str, str, int, int, float, float]) -> dict[str, Any]:
     system = SystemSpec.paper()
     wl = build_workload(system, Scenario(workload=workload, qos=qos, seed=seed,
                                          requests=requests))
-    reqs = [(r.job_id, r.model, r.arrival, r.deadline) for r in wl.requests]
     start = time.perf_counter()
-    res = offline_bound(reqs, wl.profiles, system, time_limit_s=limit,
-                        max_requests=requests, resolution_cycles=resolution)
+    res = workload_bound(wl, system, time_limit_s=limit, max_requests=requests,
+                         resolution_cycles=resolution)
     return {"workload": workload, "qos": qos, "seed": seed, "bound_sla": res.sla_satisfaction,
             "bound_optimal": res.optimal, "bound_wall_s": time.perf_counter() - start}
 
