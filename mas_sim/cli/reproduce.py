@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
+
+from mas_sim.sweep import BACKENDS
 
 
 def add_parser(sub: Any) -> None:
@@ -20,6 +23,14 @@ def add_parser(sub: Any) -> None:
                    help="results folder (default: results/relmas)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: every core)")
+    p.add_argument("--policies", default=None, metavar="P1,P2",
+                   help="only these of Fig. 3 / 4's policies (default: all), e.g. to run the "
+                        "full reproduction without MAGMA first; runs of earlier calls are kept")
+    p.add_argument("--backend", default="local", choices=BACKENDS,
+                   help="local: a process pool; ray: Ray tasks (extra 'ray'), e.g. to spread "
+                        "the full run over a cluster")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="join a running Ray cluster (e.g. auto) instead of starting one")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=main)
 
@@ -28,7 +39,11 @@ def main(args: argparse.Namespace) -> int:
     """Run the reproduction and list what it wrote."""
     from mas_sim.reproduce.relmas import FULL, QUICK, reproduce_relmas
 
-    report = reproduce_relmas(args.out, QUICK if args.quick else FULL, workers=args.workers,
+    config = QUICK if args.quick else FULL
+    if args.policies is not None:
+        config = replace(config, policies=tuple(p.strip() for p in args.policies.split(",")))
+    report = reproduce_relmas(args.out, config, workers=args.workers,
+                              backend=args.backend, ray_address=args.ray_address,
                               progress=not args.no_progress, log=sys.stderr)
     for path in report.files:
         print(path)

@@ -25,7 +25,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,6 +35,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from mas_sim.errors import ConfigError
 from mas_sim.experiment import Point, policy_unavailable
 from mas_sim.io import atomic_path, atomic_write_text
 from mas_sim.reproduce.stats import geomean, summarise
@@ -78,7 +79,13 @@ class ReproConfig:
     bound_resolution_cycles: float = 1000.0
     """Time unit of the bound's integer model, cycles (a coarser unit is a looser bound)."""
     policies: tuple[str, ...] = POLICIES
-    """Fig. 3 / 4 policies."""
+    """Fig. 3 / 4 policies, a subset of :data:`POLICIES` (Fig. 5 runs only if RELMAS is one)."""
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.policies if p not in POLICIES]
+        if unknown or not self.policies:
+            raise ConfigError(f"reproduction policies {list(self.policies)}: expected a "
+                              f"non-empty subset of {list(POLICIES)}")
 
 
 QUICK = ReproConfig(requests=20, seeds=(1, 2, 3),
@@ -104,10 +111,15 @@ class ReproReport:
 
 
 def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig = QUICK, *,
-                     workers: int | None = None, progress: bool = True,
+                     workers: int | None = None, backend: str = "local",
+                     ray_address: str | None = None, progress: bool = True,
                      log: TextIO | None = None) -> ReproReport:
     """Run every point of the RELMAS reproduction (resuming from ``out_dir``) and write the
-    figures, tables and ``summary.json`` there."""
+    figures, tables and ``summary.json`` there.
+
+    ``backend`` / ``ray_address`` / ``workers`` are those of :func:`mas_sim.sweep.run_sweep`:
+    ``backend="ray"`` with a cluster's address spreads the full run's points over its nodes.
+    """
     log = log if log is not None else sys.stderr
     start = time.perf_counter()
     out = Path(out_dir)
@@ -118,7 +130,8 @@ def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig
     def sweep(name: str, points: list[Point]) -> pd.DataFrame:
         print(f"reproduce: {name}: {len(points)} points", file=log)
         path = out / f"{name}_runs.csv"
-        res = run_sweep(points, path, workers=workers, resume=True, progress=progress, log=log)
+        res = run_sweep(points, path, backend=backend, workers=workers,
+                        ray_address=ray_address, resume=True, progress=progress, log=log)
         report.files.append(path)
         keys = {p.key() for p in points}
         return res.table[res.table["point_key"].isin(keys)]
@@ -129,7 +142,7 @@ def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig
         for w in WORKLOADS for q in QOS for policy in config.policies for s in config.seeds
         if policy != "relmas" or (w, q) in relmas_ok]
     fig3 = sweep("fig3", fig3_points)
-    bounds = _bounds(config, workers, report)
+    bounds = _bounds(config, report, backend=backend, workers=workers, ray_address=ray_address)
     report.files += _fig3(out, fig3, bounds, config, report)
     report.files += _moca_table(out, fig3)
 
@@ -141,25 +154,13 @@ def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig
     fig4 = sweep("fig4", fig4_points)
     report.files += _fig4(out, fig4, config)
 
-    # Fig. 5 -----------------------------------------------------------------------------------
-    w5, q5 = config.fig5_scenario
-    hidden = [h for h in HIDDEN_CANDIDATES
-              if policy_unavailable("relmas", workload=w5, qos=q5, hidden=h) is None]
-    if hidden:
-        fig5_points = [replace(_point("relmas", w5, q5, s, config, magma), hidden=h,
-                               period_us=t)
-                       for h in hidden for t in config.periods_us for s in config.seeds]
-        report.files += _fig5(out, sweep("fig5", fig5_points))
-    else:
-        why = policy_unavailable("relmas", workload=w5, qos=q5)
-        note = (f"Fig. 5 not produced: no shipped RELMAS checkpoint for {w5}/{q5} at any hidden "
-                f"size in {list(HIDDEN_CANDIDATES)} ({why}).")
-        report.notes.append(note)
-        report.files.append(atomic_write_text(out / "fig5_NOTE.txt", note + "\n"))
+    # Fig. 5 (RELMAS only; a run split by policy draws it in the part that has RELMAS) --------
+    if "relmas" in config.policies:
+        report.files += _fig5_sweep(out, config, magma, sweep, report)
 
     report.wall_s = time.perf_counter() - start
     extra: dict[str, Any] = {}
-    if config != FULL and len(fig3) and len(fig4):
+    if config.requests < FULL.requests and len(fig3) and len(fig4):
         n = workers or os.cpu_count() or 1
         extra["full_estimate_s"] = estimate_full_wall_s([fig3, fig4], config, FULL, n)
         extra["full_estimate_how"] = (
@@ -170,6 +171,25 @@ def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig
     for note in report.notes:
         print(f"reproduce: note: {note}", file=log)
     return report
+
+
+def _fig5_sweep(out: Path, config: ReproConfig, magma: Mapping[str, Any],
+                sweep: Callable[[str, list[Point]], pd.DataFrame],
+                report: ReproReport) -> list[Path]:
+    """Fig. 5's points over the shipped hidden sizes and the periods, or a note if none ships."""
+    w5, q5 = config.fig5_scenario
+    hidden = [h for h in HIDDEN_CANDIDATES
+              if policy_unavailable("relmas", workload=w5, qos=q5, hidden=h) is None]
+    if hidden:
+        fig5_points = [replace(_point("relmas", w5, q5, s, config, magma), hidden=h,
+                               period_us=t)
+                       for h in hidden for t in config.periods_us for s in config.seeds]
+        return _fig5(out, sweep("fig5", fig5_points))
+    why = policy_unavailable("relmas", workload=w5, qos=q5)
+    note = (f"Fig. 5 not produced: no shipped RELMAS checkpoint for {w5}/{q5} at any hidden "
+            f"size in {list(HIDDEN_CANDIDATES)} ({why}).")
+    report.notes.append(note)
+    return [atomic_write_text(out / "fig5_NOTE.txt", note + "\n")]
 
 
 def _point(policy: str, workload: str, qos: str, seed: int, config: ReproConfig,
@@ -214,8 +234,8 @@ def bound_task(task: tuple[str, str, int, int, float, float]) -> dict[str, Any]:
             "bound_optimal": res.optimal, "bound_wall_s": time.perf_counter() - start}
 
 
-def _bounds(config: ReproConfig, workers: int | None,
-            report: ReproReport) -> pd.DataFrame | None:
+def _bounds(config: ReproConfig, report: ReproReport, *, backend: str, workers: int | None,
+            ray_address: str | None) -> pd.DataFrame | None:
     if config.requests > config.bound_max_requests:
         report.notes.append(f"offline bound n/a: {config.requests} requests per run, more than "
                             f"{config.bound_max_requests} (CP-SAT would not finish)")
@@ -228,7 +248,8 @@ def _bounds(config: ReproConfig, workers: int | None,
     tasks = [(w, q, s, config.requests, config.bound_time_limit_s,
               config.bound_resolution_cycles)
              for w in WORKLOADS for q in QOS for s in config.seeds]
-    rows = [row for _, row in map_points(bound_task, tasks, workers=workers)]
+    rows = [row for _, row in map_points(bound_task, tasks, backend=backend, workers=workers,
+                                         ray_address=ray_address)]
     frame = pd.DataFrame(rows).sort_values(["workload", "qos", "seed"], key=_order)
     if not frame["bound_optimal"].all():
         n = int((~frame["bound_optimal"]).sum())

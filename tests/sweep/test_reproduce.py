@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from mas_sim import cli
 from mas_sim.reproduce.relmas import ReproConfig, reproduce_relmas
 from mas_sim.reproduce.stats import geomean, mean_ci, summarise, t975
+from mas_sim.sweep import deterministic, read_results
 
 
 def test_mean_ci_by_hand() -> None:
@@ -75,6 +77,39 @@ def test_reproduce_resumes_from_its_run_files(tmp_path: Path,
     err = capsys.readouterr().err
     assert "sweep: ran 0 points, skipped 9" in err and "sweep: ran 0 points, skipped 1" in err
     assert any("offline bound n/a" in n for n in report.notes)
+
+
+def test_reproduce_on_ray_writes_the_local_runs(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the Ray backend needs the 'ray' extra")
+    small = ReproConfig(requests=2, seeds=(1,), magma=TINY.magma, bandwidths_gbps=(16.0,),
+                        bound_max_requests=0, policies=("fcfs-h", "edf-h"))
+    reproduce_relmas(tmp_path / "local", small, workers=1, progress=False)
+    reproduce_relmas(tmp_path / "ray", small, backend="ray", workers=2, progress=False)
+    for name in ("fig3_runs.csv", "fig4_runs.csv"):
+        local, ray = (deterministic(read_results(tmp_path / d / name)) for d in ("local", "ray"))
+        assert len(local) == (18 if name == "fig3_runs.csv" else 2)
+        pd.testing.assert_frame_equal(local, ray)
+
+
+def test_cli_refuses_an_unknown_policy_before_writing(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["reproduce", "relmas", "--quick", "--out", str(tmp_path / "r"),
+                     "--policies", "edf-h,sjf"])
+    assert code == 2
+    assert "'sjf'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_split_by_policy_keeps_the_earlier_runs(tmp_path: Path) -> None:
+    first = ReproConfig(requests=2, seeds=(1,), magma=TINY.magma, bandwidths_gbps=(16.0,),
+                        bound_max_requests=0, policies=("fcfs-h",))
+    reproduce_relmas(tmp_path, first, workers=1, progress=False)
+    reproduce_relmas(tmp_path, replace(first, policies=("edf-h",)), workers=1, progress=False)
+    runs = read_results(tmp_path / "fig3_runs.csv")
+    assert sorted(runs["policy"].unique()) == ["edf-h", "fcfs-h"] and len(runs) == 18
+    # The figures of a part show that part's policies.
+    assert set(pd.read_csv(tmp_path / "fig3_sla.csv")["policy"]) == {"edf-h"}
+    assert not (tmp_path / "fig5_relmas.csv").exists()
 
 
 def test_cli_refuses_an_unknown_paper(monkeypatch: pytest.MonkeyPatch) -> None:
