@@ -65,7 +65,8 @@ def configs(args: argparse.Namespace) -> list[TrainConfig]:
             eval_seeds=tuple(range(100, 109 if general else 105)),
             eval_requests=args.eval_requests, eval_every=args.eval_every,
             out=str(out_dir / f"relmas_{workload}_{qos or 'medium'}{suffix}.last.pt"),
-            imitation=imitation, max_minutes=args.minutes, ddpg=ddpg))
+            imitation=imitation, max_minutes=args.minutes, time_encoding=args.time_encoding,
+            ddpg=ddpg))
     return out
 
 
@@ -90,6 +91,7 @@ def main() -> None:
     parser.add_argument("--imitation-states", type=int, default=5000, help="per round")
     parser.add_argument("--imitation-epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-encoding", default="log", choices=("log", "linear"))
     parser.add_argument("--out-dir", default=str(CHECKPOINT_DIR))
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args()

@@ -3,19 +3,23 @@
 One row per sub-job (SJ), ``F = 4 + 2M`` features (RELMAS section 4.1), preceded by a *primer*
 row that tells the LSTM how long each SA stays busy (the paper's virtual SJ)::
 
-    row 0 (primer):  [0, 0, 0, 0, tau(sa_busy_for[0..M-1]), 0 ... 0]
+    row 0 (primer):  [0, 0, 0, 0, work(sa_busy_for[0..M-1]), 0 ... 0]
     row 1 + i (SJ i): [model, layer, tau(deadline - now), tau(now - arrival),
-                       tau(latency[i, 0..M-1]), bandwidth[i, 0..M-1] / B]
+                       work(latency[i, 0..M-1]), bandwidth[i, 0..M-1] / B]
 
 Normalisation (all features are >= 0; none is clipped):
 
 - ``model = (model index + 1) / number of models``: the index is the model's position in the
   checkpoint's ``model_names``; ``+ 1`` keeps 0 for the primer.
 - ``layer = (layer index + 1) / max_layers``: the largest model has its last layer at 1.
-- ``tau(t) = log1p(t / time_unit)`` for every duration ``t`` in cycles (deadline slack, waiting
-  time, latencies, busy times), ``time_unit`` = the scheduling period Ts by default. The paper
-  only says "normalised"; a log keeps the zoo's range (layers of 1e3 to 1e7 cycles, deadlines
-  up to 1e9) within about 0..10 while preserving ratios (differences of logs) between SAs.
+- ``tau(t) = log1p(t / time_unit)`` for the deadline slack and the waiting time (cycles),
+  ``time_unit`` = the scheduling period Ts by default. The paper only says "normalised"; a log
+  keeps the zoo's range (deadlines up to 1e9 cycles) within about 0..10.
+- ``work(t)`` for latencies and busy times (cycles) depends on ``time_encoding``: ``"log"``
+  (the shipped checkpoints) is ``tau``, which preserves ratios between SAs (differences of
+  logs); ``"linear"`` is ``t / time_unit``, which keeps sums: the earliest-finish SA is the
+  argmin of busy time + work already planned there + latency, a running *sum* that an LSTM
+  forms more easily from linear inputs than from logs.
 - bandwidth divided by the DRAM bandwidth B (bytes/cycle), so 1.0 = a layer that alone saturates
   DRAM.
 
@@ -41,6 +45,9 @@ from mas_sim.view import SchedulerView
 FloatArray = npt.NDArray[np.float64]
 Array32 = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+
+#: Encodings of latencies and busy times (:attr:`Normalisation.time_encoding`).
+TIME_ENCODINGS: tuple[str, ...] = ("log", "linear")
 
 #: Default cap on the SJs per state in training batches (see the module docstring).
 DEFAULT_MAX_RQ = 256
@@ -68,8 +75,13 @@ class Normalisation:
     """Cycles; every duration ``t`` is encoded as ``log1p(t / time_unit)``."""
     dram_bandwidth: float
     """Bytes/cycle; bandwidths are divided by it."""
+    time_encoding: str = "log"
+    """How latencies and busy times are encoded: ``"log"`` or ``"linear"`` (module docstring)."""
 
     def __post_init__(self) -> None:
+        if self.time_encoding not in TIME_ENCODINGS:
+            raise CheckpointError(f"normalisation: time_encoding = {self.time_encoding!r}, "
+                                  f"expected one of {list(TIME_ENCODINGS)}")
         if not self.model_names:
             raise CheckpointError("normalisation: model_names is empty")
         if self.max_layers < 1:
@@ -82,11 +94,11 @@ class Normalisation:
 
     @classmethod
     def for_profiles(cls, profiles: Mapping[str, ModelProfile], *, time_unit: float,
-                     dram_bandwidth: float) -> Normalisation:
+                     dram_bandwidth: float, time_encoding: str = "log") -> Normalisation:
         """The normalisation of a workload's models (sorted by name, as the engine numbers them)."""
         names = tuple(sorted(profiles))
         return cls(names, max(profiles[n].num_layers for n in names), float(time_unit),
-                   float(dram_bandwidth))
+                   float(dram_bandwidth), time_encoding)
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for a checkpoint (``weights_only`` loading accepts them)."""
@@ -101,7 +113,9 @@ class Normalisation:
             return cls(tuple(str(n) for n in d["model_names"]),  # type: ignore[attr-defined]
                        int(d["max_layers"]),  # type: ignore[call-overload]
                        float(d["time_unit"]),  # type: ignore[arg-type]
-                       float(d["dram_bandwidth"]))  # type: ignore[arg-type]
+                       float(d["dram_bandwidth"]),  # type: ignore[arg-type]
+                       # Checkpoints written before the option existed encode logs.
+                       str(d.get("time_encoding", "log")))
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"checkpoint normalisation is malformed: {exc!r}") from None
 
@@ -140,17 +154,22 @@ def encode(view: SchedulerView, norm: Normalisation, rows: IntArray | None = Non
     r = deadline.shape[0]
     out = np.empty((1 + r, num_features(m)), dtype=np.float32)
     unit = norm.time_unit
+    work = np.log1p if norm.time_encoding == "log" else _identity
     out[0] = 0.0
-    out[0, 4:4 + m] = np.log1p(np.maximum(view.sa_busy_for, 0.0) / unit)
+    out[0, 4:4 + m] = work(np.maximum(view.sa_busy_for, 0.0) / unit)
     if r:
         now = view.now
         out[1:, 0] = codes[take(view.model_id)]
         out[1:, 1] = (take(view.layer_index) + 1) / norm.max_layers
         out[1:, 2] = np.log1p(np.maximum(deadline - now, 0.0) / unit)
         out[1:, 3] = np.log1p(np.maximum(now - take(view.arrival), 0.0) / unit)
-        out[1:, 4:4 + m] = np.log1p(take(view.latency) / unit)
+        out[1:, 4:4 + m] = work(take(view.latency) / unit)
         out[1:, 4 + m:] = take(view.bandwidth) / norm.dram_bandwidth
     return out
+
+
+def _identity(x: FloatArray) -> FloatArray:
+    return x
 
 
 def decode(actions: npt.NDArray[np.floating], view: SchedulerView) -> tuple[FloatArray, IntArray]:

@@ -51,6 +51,7 @@ from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
 from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
 from policies.relmas.encoding import (
+    TIME_ENCODINGS,
     Array32,
     Normalisation,
     StateEncoder,
@@ -105,6 +106,9 @@ class TrainConfig:
     """DAgger warm start on a heuristic (:mod:`.imitation`); None: pure DDPG, as the paper."""
     max_minutes: float | None = None
     """Stop (evaluate and save) once this much wall time has passed, minutes."""
+    time_encoding: str = "log"
+    """Encoding of latencies and busy times, ``"log"`` or ``"linear"`` (:mod:`.encoding`); the
+    linear one divides by :data:`LINEAR_TIME_UNIT_PERIODS` periods."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
     """Learning hyper-parameters."""
 
@@ -117,6 +121,8 @@ class TrainConfig:
             raise ConfigError(unknown_name("workload", self.workload, [*WORKLOAD_SETS, ANY]))
         if self.qos != ANY and self.qos not in QOS_LEVELS:
             raise ConfigError(unknown_name("QoS level", self.qos, [*QOS_LEVELS, ANY]))
+        if self.time_encoding not in TIME_ENCODINGS:
+            raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
         if self.hidden % 2:
             raise ConfigError(f"hidden = {self.hidden}, expected an even number (FC h/2)")
         if not self.eval_seeds:
@@ -131,6 +137,10 @@ class TrainConfig:
         d["eval_seeds"] = list(self.eval_seeds)
         return d
 
+
+#: Time unit of the linear encoding, in scheduling periods: the zoo's layers then encode as
+#: about 0.003 to 10 (a log encoding uses one period).
+LINEAR_TIME_UNIT_PERIODS = 10.0
 
 #: Training seeds of the imitation rounds start here (DDPG episodes use 0, 1, ...).
 IMITATION_SEED_OFFSET = 500_000
@@ -191,8 +201,10 @@ def training_normalisation(system: SystemSpec, config: TrainConfig, period: floa
     profiles: dict[str, ModelProfile] = {}
     for seed in range(len(scenario_choices(config))):
         profiles.update(scenario(config.eval_seeds[0] + seed, 1).profiles)
-    return Normalisation.for_profiles(profiles, time_unit=period,
-                                      dram_bandwidth=system.dram_bandwidth)
+    unit = period * (LINEAR_TIME_UNIT_PERIODS if config.time_encoding == "linear" else 1.0)
+    return Normalisation.for_profiles(profiles, time_unit=unit,
+                                      dram_bandwidth=system.dram_bandwidth,
+                                      time_encoding=config.time_encoding)
 
 
 def period_of(config: TrainConfig) -> float:
@@ -476,6 +488,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument("--imitation-" + f.name.replace("_", "-"), type=type(f.default),
                                 default=f.default, dest=f"imitation_{f.name}")
     parser.add_argument("--max-minutes", type=float, default=None)
+    parser.add_argument("--time-encoding", default="log", choices=TIME_ENCODINGS,
+                        help="encoding of latencies and busy times (default log)")
     for f in fields(DDPGConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
                             default=f.default, dest=f"ddpg_{f.name}")
@@ -501,7 +515,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         eval_requests=args.eval_requests, eval_every=args.eval_every, out=args.out,
         resume=args.resume, load=args.load,
         period=None if args.period_us is None else args.period_us * 1000.0,
-        imitation=imitation, max_minutes=args.max_minutes, ddpg=ddpg)
+        imitation=imitation, max_minutes=args.max_minutes,
+        time_encoding=args.time_encoding, ddpg=ddpg)
 
 
 def train_main(args: argparse.Namespace) -> int:

@@ -57,6 +57,26 @@ def test_primer_then_one_row_per_sj_with_documented_values() -> None:
     assert x[3, 2] == pytest.approx(math.log1p(10.0), rel=1e-6)
 
 
+def test_linear_time_encoding_divides_latencies_and_busy_times_only() -> None:
+    norm = Normalisation(("other", "toy"), 4, 1000.0, 16.0, time_encoding="linear")
+    x = encode(_view(), norm)
+    log = encode(_view(), NORM)
+    # Primer: SA 1 busy 500 -> 0.5; SJ 1: latencies 200, 100 -> 0.2, 0.1.
+    np.testing.assert_allclose(x[0, 4:6], [0.0, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(x[2, 4:6], [0.2, 0.1], rtol=1e-6)
+    # Deadline slack, waiting time, model, layer and bandwidth are encoded as with logs.
+    np.testing.assert_array_equal(x[:, [0, 1, 2, 3, 6, 7]], log[:, [0, 1, 2, 3, 6, 7]])
+
+
+def test_time_encoding_round_trips_and_old_dicts_mean_log() -> None:
+    norm = Normalisation(("toy",), 4, 1000.0, 16.0, time_encoding="linear")
+    assert Normalisation.from_dict(norm.to_dict()) == norm
+    old = {k: v for k, v in NORM.to_dict().items() if k != "time_encoding"}
+    assert Normalisation.from_dict(old).time_encoding == "log"
+    with pytest.raises(CheckpointError, match=r"time_encoding = 'cubic'.*'log', 'linear'"):
+        Normalisation(("toy",), 4, 1000.0, 16.0, time_encoding="cubic")
+
+
 def test_rows_and_cap_keep_deadline_order() -> None:
     full = encode(_view(), NORM)
     sub = encode(_view(), NORM, np.array([0, 2]))
