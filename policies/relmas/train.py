@@ -107,8 +107,10 @@ class TrainConfig:
     max_minutes: float | None = None
     """Stop (evaluate and save) once this much wall time has passed, minutes."""
     time_encoding: str = "log"
-    """Encoding of latencies and busy times, ``"log"`` or ``"linear"`` (:mod:`.encoding`); the
-    linear one divides by :data:`LINEAR_TIME_UNIT_PERIODS` periods."""
+    """Encoding of latencies and busy times, ``"log"`` or ``"linear"`` (:mod:`.encoding`)."""
+    time_unit_periods: float | None = None
+    """The encoder's time unit in scheduling periods (None: 1 for ``log``,
+    :data:`LINEAR_TIME_UNIT_PERIODS` for ``linear``); ``log1p(t / unit)`` is linear below it."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
     """Learning hyper-parameters."""
 
@@ -123,6 +125,10 @@ class TrainConfig:
             raise ConfigError(unknown_name("QoS level", self.qos, [*QOS_LEVELS, ANY]))
         if self.time_encoding not in TIME_ENCODINGS:
             raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
+        if self.time_unit_periods is not None and not (
+                math.isfinite(self.time_unit_periods) and self.time_unit_periods > 0):
+            raise ConfigError(f"time_unit_periods = {self.time_unit_periods!r}, expected a "
+                              "positive number of periods")
         if self.hidden % 2:
             raise ConfigError(f"hidden = {self.hidden}, expected an even number (FC h/2)")
         if not self.eval_seeds:
@@ -201,7 +207,10 @@ def training_normalisation(system: SystemSpec, config: TrainConfig, period: floa
     profiles: dict[str, ModelProfile] = {}
     for seed in range(len(scenario_choices(config))):
         profiles.update(scenario(config.eval_seeds[0] + seed, 1).profiles)
-    unit = period * (LINEAR_TIME_UNIT_PERIODS if config.time_encoding == "linear" else 1.0)
+    periods = config.time_unit_periods
+    if periods is None:
+        periods = LINEAR_TIME_UNIT_PERIODS if config.time_encoding == "linear" else 1.0
+    unit = period * periods
     return Normalisation.for_profiles(profiles, time_unit=unit,
                                       dram_bandwidth=system.dram_bandwidth,
                                       time_encoding=config.time_encoding)
@@ -490,6 +499,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--time-encoding", default="log", choices=TIME_ENCODINGS,
                         help="encoding of latencies and busy times (default log)")
+    parser.add_argument("--time-unit-periods", type=float, default=None,
+                        help="the encoder's time unit in periods (default: 1 for log, "
+                             f"{LINEAR_TIME_UNIT_PERIODS:g} for linear)")
     for f in fields(DDPGConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
                             default=f.default, dest=f"ddpg_{f.name}")
@@ -516,7 +528,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume, load=args.load,
         period=None if args.period_us is None else args.period_us * 1000.0,
         imitation=imitation, max_minutes=args.max_minutes,
-        time_encoding=args.time_encoding, ddpg=ddpg)
+        time_encoding=args.time_encoding, time_unit_periods=args.time_unit_periods, ddpg=ddpg)
 
 
 def train_main(args: argparse.Namespace) -> int:

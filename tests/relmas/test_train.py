@@ -21,6 +21,7 @@ from policies.relmas.train import (
     config_from_args,
     scenario_choices,
     train,
+    training_normalisation,
     training_seed,
 )
 
@@ -133,6 +134,21 @@ def test_config_errors_name_the_value() -> None:
         DDPGConfig(critic_lr=0)
     with pytest.raises(ConfigError, match="exploration_noise = -1"):
         DDPGConfig(exploration_noise=-1)
+    with pytest.raises(ConfigError, match=r"unknown time encoding 'cubic' \(known: linear, log\)"):
+        TrainConfig(time_encoding="cubic")
+    with pytest.raises(ConfigError, match="time_unit_periods = 0"):
+        TrainConfig(time_unit_periods=0)
+
+
+@pytest.mark.parametrize(("encoding", "periods", "unit"),
+                         [("log", None, 1000.0), ("linear", None, 10_000.0),
+                          ("log", 4.0, 4000.0)])
+def test_the_encoder_time_unit_follows_the_encoding(encoding: str, periods: float | None,
+                                                    unit: float) -> None:
+    config = _config(Path("x.pt"), time_encoding=encoding, time_unit_periods=periods)
+    norm = training_normalisation(tiny_system(), config, 1000.0,
+                                  lambda s, n: random_workload(s, n))
+    assert (norm.time_encoding, norm.time_unit) == (encoding, unit)
 
 
 def test_cli_options_build_the_config() -> None:
