@@ -54,7 +54,8 @@ def configs(args: argparse.Namespace) -> list[TrainConfig]:
                    critic_warmup=args.critic_warmup)
     imitation = None if args.imitate == "none" else ImitationConfig(
         teacher=args.imitate, rounds=args.imitation_rounds,
-        states_per_round=args.imitation_states, epochs=args.imitation_epochs)
+        states_per_round=args.imitation_states, epochs=args.imitation_epochs,
+        max_states=args.imitation_max_states)
     out_dir = Path(args.out_dir)
     suffix = "" if args.hidden == 256 else f"_h{args.hidden}"
     out = []
@@ -93,6 +94,8 @@ def main() -> None:
     parser.add_argument("--imitation-rounds", type=int, default=6)
     parser.add_argument("--imitation-states", type=int, default=5000, help="per round")
     parser.add_argument("--imitation-epochs", type=int, default=2)
+    parser.add_argument("--imitation-max-states", type=int, default=40_000,
+                        help="states kept for imitation (the oldest go first)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-encoding", default="log", choices=("log", "linear"))
     parser.add_argument("--time-unit-periods", type=float, default=None)
