@@ -3,6 +3,7 @@
 Run from the repository root (one core, as the goal states)::
 
     PYTHONPATH=. python benchmarks/bench_relmas.py [--requests 60] [--train-requests 10]
+                                                   [--skip-training]
 
 Decision time is measured two ways at h = 128 and 256 with an untrained actor (the weights do
 not change the cost): inside a simulation of mixed / QoS-Medium (the engine's wall clock around
@@ -51,11 +52,37 @@ def actor_only_us(actor: Actor, norm: Normalisation, view_size: int, repeats: in
     return (time.perf_counter() - start) / repeats / view_size * 1e6
 
 
+def time_training(system: SystemSpec, train_requests: int) -> dict[str, dict[str, float]]:
+    """Wall time of one training episode of ``train_requests`` requests, per DDPG variant and h."""
+    training = {}
+    variants = {"default": DDPGConfig(), "update_every_8_max_rq_64":
+                replace(DDPGConfig(), update_every=8, max_rq=64)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, ddpg in variants.items():
+            for h in (128, 256):
+                cfg = TrainConfig(workload="mixed", qos="medium", hidden=h, episodes=1,
+                                  requests=train_requests, eval_seeds=(0,),
+                                  eval_requests=1, eval_every=1, out=f"{tmp}/{name}_{h}.pt",
+                                  ddpg=replace(ddpg, learning_starts=32))
+                start = time.perf_counter()
+                res = train(cfg, system=system, progress=False)
+                wall = time.perf_counter() - start
+                ticks = res.history[0]["steps"]
+                training[f"{name}/h{h}"] = {"episode_wall_s": wall, "ticks": ticks,
+                                           "ms_per_tick": wall / ticks * 1e3,
+                                           "requests": train_requests}
+                print(f"train {name:<26} h={h:<4} {wall:7.1f} s/episode "
+                      f"({ticks:.0f} ticks, {wall / ticks * 1e3:.1f} ms/tick)")
+    return training
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--train-requests", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-training", action="store_true",
+                        help="decision time only (the training episodes take about 10 min)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     system = SystemSpec.paper()
@@ -93,26 +120,8 @@ def main() -> None:
               f"{row['actor_only_us_per_subjob_r100']:>18.2f} "
               f"{row['actor_only_us_per_subjob_r500']:>7.2f} {row['mean_rq']:>8.0f} "
               f"{row['energy_pj_per_subjob_decision']:>9.0f}")
-    training = {}
-    variants = {"default": DDPGConfig(), "update_every_8_max_rq_64":
-                replace(DDPGConfig(), update_every=8, max_rq=64)}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, ddpg in variants.items():
-            for h in (128, 256):
-                cfg = TrainConfig(workload="mixed", qos="medium", hidden=h, episodes=1,
-                                  requests=args.train_requests, eval_seeds=(0,),
-                                  eval_requests=1, eval_every=1, out=f"{tmp}/{name}_{h}.pt",
-                                  ddpg=replace(ddpg, learning_starts=32))
-                start = time.perf_counter()
-                res = train(cfg, system=system, progress=False)
-                wall = time.perf_counter() - start
-                ticks = res.history[0]["steps"]
-                training[f"{name}/h{h}"] = {"episode_wall_s": wall, "ticks": ticks,
-                                           "ms_per_tick": wall / ticks * 1e3,
-                                           "requests": args.train_requests}
-                print(f"train {name:<26} h={h:<4} {wall:7.1f} s/episode "
-                      f"({ticks:.0f} ticks, {wall / ticks * 1e3:.1f} ms/tick)")
-    report["training"] = training
+    report["training"] = (None if args.skip_training
+                          else time_training(system, args.train_requests))
     atomic_write_text(RESULTS, json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(f"wrote {RESULTS}")
 
