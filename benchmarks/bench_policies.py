@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 import policies
+from mas_sim.errors import CheckpointError
 from mas_sim.hardware import SystemSpec
 from mas_sim.profile import ModelProfile
 from mas_sim.view import Policy, SchedulerView, validate_schedule
@@ -128,9 +129,10 @@ def time_policy(policy: Policy, views: list[SchedulerView], system: SystemSpec,
     return times
 
 
-def time_relmas(views: list[SchedulerView], system: SystemSpec,
+def time_relmas(views: list[SchedulerView], system: SystemSpec, mean_sjs: float,
                 magma_tick_s: float) -> dict[str, dict[str, float]]:
-    """RELMAS's time per tick on ``views``, whole RQ and capped at 64, and MAGMA's multiple."""
+    """RELMAS's time per tick on ``views`` (``mean_sjs`` SJs on average), whole RQ and capped at
+    64, and MAGMA's multiple of it."""
     try:
         import torch
 
@@ -139,15 +141,14 @@ def time_relmas(views: list[SchedulerView], system: SystemSpec,
                                             max_rq=None),
                     "relmas_cap64": policies.make("relmas", workload="mixed", qos="medium",
                                                   max_rq=64)}
-    except Exception as exc:  # torch or the shipped checkpoint missing: say so, time the rest
+    except (ImportError, CheckpointError) as exc:  # torch or the shipped checkpoint missing
         print(f"RELMAS not timed: {exc}")
         return {}
-    sizes = [v.size for v in views]
     out = {}
     for label, policy in variants.items():
-        policy.schedule(views[0])  # first call: torch's lazy initialisation
+        # best of 5 per view: torch's lazy initialisation on the first call is not counted
         secs = statistics.mean(time_policy(policy, views, system, repeat=5))
-        out[label] = {"tick_s": secs, "us_per_subjob": secs / statistics.mean(sizes) * 1e6,
+        out[label] = {"tick_s": secs, "us_per_subjob": secs / mean_sjs * 1e6,
                       "magma_100x100_over_relmas": magma_tick_s / secs}
         print(f"{label}: {secs * 1e3:.2f} ms/tick, MAGMA 100x100 takes "
               f"{magma_tick_s / secs:,.0f} times as long")
@@ -176,12 +177,13 @@ def main() -> None:
     print(f"MAGMA 100 gen x 100 ind: {statistics.mean(tick_s):.3f} s/tick "
           f"({', '.join(f'{t:.3f}' for t in tick_s)})")
     heuristics: list[Policy] = [policies.make(name) for name in HEURISTICS]
-    decision: dict[str, float] = {"magma": statistics.mean(tick_s) / statistics.mean(sizes) * 1e6}
+    mean_sjs = statistics.mean(sizes)
+    decision: dict[str, float] = {"magma": statistics.mean(tick_s) / mean_sjs * 1e6}
     for policy in heuristics:
         secs = time_policy(policy, views, system, repeat=5)
-        decision[policy.name] = statistics.mean(secs) / statistics.mean(sizes) * 1e6
+        decision[policy.name] = statistics.mean(secs) / mean_sjs * 1e6
     results["decision_us_per_subjob"] = decision
-    results["relmas"] = time_relmas(views, system, statistics.mean(tick_s))
+    results["relmas"] = time_relmas(views, system, mean_sjs, statistics.mean(tick_s))
     for label, row in results["relmas"].items():
         decision[label] = row["us_per_subjob"]
     print(f"{'policy':<13} {'us / SJ':>10}")

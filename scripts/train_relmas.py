@@ -94,7 +94,8 @@ def main() -> None:
     parser.add_argument("--imitation-rounds", type=int, default=6)
     parser.add_argument("--imitation-states", type=int, default=5000, help="per round")
     parser.add_argument("--imitation-epochs", type=int, default=2)
-    parser.add_argument("--imitation-max-states", type=int, default=40_000,
+    parser.add_argument("--imitation-max-states", type=int,
+                        default=ImitationConfig().max_states,
                         help="states kept for imitation (the oldest go first)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-encoding", default="log", choices=("log", "linear"))
