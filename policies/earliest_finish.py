@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from mas_sim.view import Schedule, SchedulerView
 
@@ -28,7 +29,7 @@ class EarliestFinishPlan:
     Pure Python over lists: each :meth:`place` is O(M + in-RQ predecessors), M about 6.
     """
 
-    def __init__(self, view: SchedulerView) -> None:
+    def __init__(self, view: SchedulerView, *, record: bool = False) -> None:
         self.now = float(view.now)
         self._latency = view.latency.tolist()
         self._release = view.release.tolist()
@@ -41,6 +42,9 @@ class EarliestFinishPlan:
         """Planned finish of each SJ (inf = not planned yet)."""
         self.chosen = [0] * view.size
         """SA of each SJ (meaningful once planned)."""
+        self.candidates: list[list[float]] | None = [[]] * view.size if record else None
+        """With ``record``: the finish SJ ``i`` would have had on every SA when it was last
+        placed (cycles); the RELMAS encoder's ``planned_finish`` features."""
 
     def place(self, i: int) -> float:
         """Put SJ ``i`` on its earliest-finish SA; return its planned finish (cycles)."""
@@ -55,11 +59,15 @@ class EarliestFinishPlan:
                 est = f
         row = self._latency[i]
         free = self.free
+        if self.candidates is not None:
+            self.candidates[i] = [(fm if fm > est else est) + lat
+                                  for fm, lat in zip(free, row, strict=True)]
+        # A plain loop: this is the heuristics' hot path (about 1 us per SJ).
         best_m = 0
         best_f = _UNPLANNED
         for m, fm in enumerate(free):
             f = (fm if fm > est else est) + row[m]
-            if f < best_f:
+            if f < best_f:  # ties: the lower SA index
                 best_f, best_m = f, m
         free[best_m] = best_f
         planned[i] = best_f
@@ -112,12 +120,20 @@ def assign_with_admission(view: SchedulerView, order: Sequence[int] | np.ndarray
     requests still run when SAs would otherwise idle.
     """
     order_list = order.tolist() if isinstance(order, np.ndarray) else [int(i) for i in order]
+    plan = EarliestFinishPlan(view)
+    final = plan_with_admission(plan, view, order_list)
+    return Schedule.from_order(final, plan.chosen)
+
+
+def plan_with_admission(plan: EarliestFinishPlan, view: SchedulerView,
+                        order: Sequence[int]) -> list[int]:
+    """Place the SJs ``order`` in ``plan`` as :func:`assign_with_admission` does; return the
+    final order (admitted requests' SJs first, then the deferred ones', each in ``order``)."""
     jobs = view.job_id.tolist()
     deadline = view.deadline.tolist()
     groups: dict[int, list[int]] = {}
-    for i in order_list:
+    for i in order:
         groups.setdefault(jobs[i], []).append(i)
-    plan = EarliestFinishPlan(view)
     admitted: list[int] = []
     deferred: list[int] = []
     for job, sjs in groups.items():
@@ -129,5 +145,19 @@ def assign_with_admission(view: SchedulerView, order: Sequence[int] | np.ndarray
             admitted.append(job)
     for job in deferred:
         plan.place_all(groups[job])
-    final = [i for job in admitted + deferred for i in groups[job]]
-    return Schedule.from_order(final, plan.chosen)
+    return [i for job in admitted + deferred for i in groups[job]]
+
+
+def planned_finish(view: SchedulerView, rows: Sequence[int]) -> npt.NDArray[np.float64]:
+    """``[len(rows), M]`` cycles after ``now``: the finish each SJ of ``rows`` would have on each
+    SA when EDF-AC-H's plan of ``rows`` (in their RQ order) places it.
+
+    A forecast for learned schedulers: the argmin of a row is EDF-AC-H's SA for that SJ, and a
+    request deferred by admission control shows finishes behind every admitted request.
+    """
+    plan = EarliestFinishPlan(view, record=True)
+    plan_with_admission(plan, view, rows)
+    assert plan.candidates is not None
+    out = np.array([plan.candidates[i] for i in rows], dtype=np.float64).reshape(len(rows),
+                                                                             view.num_sas)
+    return out - plan.now

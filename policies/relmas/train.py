@@ -51,6 +51,7 @@ from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
 from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
 from policies.relmas.encoding import (
+    SA_TIMES,
     TIME_ENCODINGS,
     Array32,
     Normalisation,
@@ -111,6 +112,8 @@ class TrainConfig:
     time_unit_periods: float | None = None
     """The encoder's time unit in scheduling periods (None: 1 for ``log``,
     :data:`LINEAR_TIME_UNIT_PERIODS` for ``linear``); ``log1p(t / unit)`` is linear below it."""
+    sa_time: str = "latency"
+    """Per-SA time features: ``"latency"`` (the paper) or ``"planned_finish"`` (encoding)."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
     """Learning hyper-parameters."""
 
@@ -125,6 +128,8 @@ class TrainConfig:
             raise ConfigError(unknown_name("QoS level", self.qos, [*QOS_LEVELS, ANY]))
         if self.time_encoding not in TIME_ENCODINGS:
             raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
+        if self.sa_time not in SA_TIMES:
+            raise ConfigError(unknown_name("SA time feature", self.sa_time, SA_TIMES))
         if self.time_unit_periods is not None and not (
                 math.isfinite(self.time_unit_periods) and self.time_unit_periods > 0):
             raise ConfigError(f"time_unit_periods = {self.time_unit_periods!r}, expected a "
@@ -213,7 +218,8 @@ def training_normalisation(system: SystemSpec, config: TrainConfig, period: floa
     unit = period * periods
     return Normalisation.for_profiles(profiles, time_unit=unit,
                                       dram_bandwidth=system.dram_bandwidth,
-                                      time_encoding=config.time_encoding)
+                                      time_encoding=config.time_encoding,
+                                      sa_time=config.sa_time)
 
 
 def period_of(config: TrainConfig) -> float:
@@ -502,6 +508,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-unit-periods", type=float, default=None,
                         help="the encoder's time unit in periods (default: 1 for log, "
                              f"{LINEAR_TIME_UNIT_PERIODS:g} for linear)")
+    parser.add_argument("--sa-time", default="latency", choices=SA_TIMES,
+                        help="per-SA time features: latency (the paper) or planned_finish "
+                             "(EDF-AC-H's plan; beyond the paper)")
     for f in fields(DDPGConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
                             default=f.default, dest=f"ddpg_{f.name}")
@@ -528,7 +537,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume, load=args.load,
         period=None if args.period_us is None else args.period_us * 1000.0,
         imitation=imitation, max_minutes=args.max_minutes,
-        time_encoding=args.time_encoding, time_unit_periods=args.time_unit_periods, ddpg=ddpg)
+        time_encoding=args.time_encoding, time_unit_periods=args.time_unit_periods,
+        sa_time=args.sa_time, ddpg=ddpg)
 
 
 def train_main(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from policies.earliest_finish import (
     assign_earliest_finish,
     assign_with_admission,
     earliest_finish_sas,
+    planned_finish,
 )
 
 
@@ -74,3 +75,17 @@ def test_admission_keeps_requests_together_and_admitted_ones_on_time(seed: int) 
         if plan.place_all(sjs) > view.deadline[sjs[0]]:
             break
         assert [schedule.sa[i] for i in sjs] == [plan.chosen[i] for i in sjs]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_planned_finish_rows_hold_edf_ac_h_sa_as_their_argmin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    view = random_view(rng, jobs=6, max_layers=4, sas=3)
+    order = np.lexsort((view.layer_index, view.job_id, view.arrival, view.deadline))
+    finish = planned_finish(view, order.tolist())
+    schedule = assign_with_admission(view, order)
+    assert finish.shape == (view.size, view.num_sas)
+    # A row's argmin is the SA the plan gave the SJ; no SJ can finish before its latency.
+    np.testing.assert_array_equal(np.argmin(finish, axis=1), schedule.sa[order])
+    assert np.all(finish >= view.latency[order] - 1e-9)

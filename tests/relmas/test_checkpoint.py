@@ -96,7 +96,14 @@ def test_registry_and_shipped_checkpoint_lookup(tmp_path: Path,
     _save(tmp_path / "relmas_heavy_any.pt")
     assert shipped_checkpoint("heavy", "high") == tmp_path / "relmas_heavy_any.pt"
     assert shipped_checkpoint("light", "medium") == tmp_path / "relmas_light_medium.pt"
-    assert shipped_checkpoint("mixed", "medium", 128).name == "relmas_mixed_medium_h128.pt"
+    # A hidden size prefers its own file, else the default (which Relmas checks for the size).
+    assert shipped_checkpoint("mixed", "medium", 128) == tmp_path / "relmas_any_any.pt"
+    assert shipped_checkpoint("light", "medium", 16) == tmp_path / "relmas_light_medium.pt"
+    _save(tmp_path / "relmas_light_medium_h16.pt")
+    assert shipped_checkpoint("light", "medium", 16) == tmp_path / "relmas_light_medium_h16.pt"
+    assert shipped_checkpoint("light", "medium") == tmp_path / "relmas_light_medium.pt"
+    with pytest.raises(CheckpointError, match="hidden"):
+        Relmas(workload="light", hidden=32)
     with pytest.raises(ConfigError, match="unknown workload 'huge'"):
         shipped_checkpoint("huge")
     with pytest.raises(ConfigError, match="unknown QoS level"):

@@ -77,6 +77,41 @@ def test_time_encoding_round_trips_and_old_dicts_mean_log() -> None:
         Normalisation(("toy",), 4, 1000.0, 16.0, time_encoding="cubic")
 
 
+PLANNED = Normalisation(("other", "toy"), 4, 1000.0, 16.0, sa_time="planned_finish")
+
+
+def test_planned_finish_columns_follow_edf_ac_h_plan_by_hand() -> None:
+    # now 2000, SAs free at 2000 and 2500. Job 0 (deadline 5000): SJ 0 finishes at 3000 on SA 0
+    # or 2500 + 3000 = 5500 on SA 1 -> SA 0; SJ 1 waits for SJ 0 (3000): 3200 on SA 0, 3100 on
+    # SA 1 -> SA 1; planned 3200 <= 5000, admitted. Job 1: SJ 2 7000 on SA 0, 7100 on SA 1.
+    x = encode(_view(), PLANNED)
+    expected = np.log1p(np.array([[1000, 3500], [1200, 1100], [5000, 5100]]) / 1000.0)
+    np.testing.assert_allclose(x[1:, 4:6], expected, rtol=1e-6)
+    # Every other column is the paper's encoding.
+    np.testing.assert_array_equal(np.delete(x, [4, 5], axis=1)[1:],
+                                  np.delete(encode(_view(), NORM), [4, 5], axis=1)[1:])
+    assert Normalisation.from_dict(PLANNED.to_dict()) == PLANNED
+    with pytest.raises(CheckpointError, match=r"sa_time = 'eta'.*'latency', 'planned_finish'"):
+        Normalisation(("toy",), 4, 1000.0, 16.0, sa_time="eta")
+
+
+def test_planned_finish_of_a_deferred_request_comes_after_the_admitted_ones() -> None:
+    # SJ 0 (deadline 2000) cannot finish before 3000: deferred behind SJ 1, which takes SA 0
+    # until 1000, so SJ 0's finishes are 1000 + 3000 on SA 0 and 0 + 6000 on SA 1.
+    view = make_view([[3000.0, 6000.0], [1000.0, 1500.0]], deadline=[2000.0, 5000.0])
+    x = encode(view, Normalisation(("toy",), 1, 1000.0, 16.0, "linear", "planned_finish"))
+    np.testing.assert_allclose(x[1:, 4:6], [[4.0, 6.0], [1.0, 1.5]])
+
+
+def test_planned_finish_is_planned_over_all_rows_before_the_cap() -> None:
+    view = make_view([[3000.0, 6000.0], [1000.0, 1500.0]], deadline=[2000.0, 5000.0])
+    norm = Normalisation(("toy",), 1, 1000.0, 16.0, "linear", "planned_finish")
+    capped = encode(view, norm, max_rq=1)
+    np.testing.assert_allclose(capped[1, 4:6], [4.0, 6.0])
+    residual = encode(view, norm, np.array([0]))  # alone, SJ 0 is late anyway: planned first
+    np.testing.assert_allclose(residual[1, 4:6], [3.0, 6.0])
+
+
 def test_rows_and_cap_keep_deadline_order() -> None:
     full = encode(_view(), NORM)
     sub = encode(_view(), NORM, np.array([0, 2]))

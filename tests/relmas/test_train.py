@@ -138,6 +138,9 @@ def test_config_errors_name_the_value() -> None:
         TrainConfig(time_encoding="cubic")
     with pytest.raises(ConfigError, match="time_unit_periods = 0"):
         TrainConfig(time_unit_periods=0)
+    with pytest.raises(ConfigError, match=r"unknown SA time feature 'eta' \(known: latency, "
+                                          r"planned_finish\)"):
+        TrainConfig(sa_time="eta")
 
 
 @pytest.mark.parametrize(("encoding", "periods", "unit"),
@@ -151,6 +154,13 @@ def test_the_encoder_time_unit_follows_the_encoding(encoding: str, periods: floa
     assert (norm.time_encoding, norm.time_unit) == (encoding, unit)
 
 
+def test_the_sa_time_option_reaches_the_encoder() -> None:
+    config = _config(Path("x.pt"), sa_time="planned_finish")
+    norm = training_normalisation(tiny_system(), config, 1000.0,
+                                  lambda s, n: random_workload(s, n))
+    assert norm.sa_time == "planned_finish"
+
+
 def test_cli_options_build_the_config() -> None:
     parser = argparse.ArgumentParser()
     add_train_arguments(parser)
@@ -160,8 +170,10 @@ def test_cli_options_build_the_config() -> None:
     assert (config.workload, config.hidden, config.eval_seeds) == ("light", 128, (0, 2))
     assert config.period == 50_000.0 and config.ddpg.batch_size == 16 and config.out == "x.pt"
     assert config.imitation is None
+    assert config.sa_time == "latency"
     args = parser.parse_args(["--imitate", "edf-h", "--imitation-rounds", "3",
-                              "--imitation-states-per-round", "500"])
+                              "--imitation-states-per-round", "500", "--sa-time", "planned_finish"])
+    assert config_from_args(args).sa_time == "planned_finish"
     imitation = config_from_args(args).imitation
     assert imitation is not None and imitation.teacher == "edf-h"
     assert (imitation.rounds, imitation.states_per_round) == (3, 500)
