@@ -39,6 +39,7 @@ from pathlib import Path
 
 from mas_sim.hardware import SystemSpec
 from policies.relmas.ddpg import DDPGConfig
+from policies.relmas.encoding import SA_TIMES, TIME_ENCODINGS
 from policies.relmas.imitation import ImitationConfig
 from policies.relmas.policy import CHECKPOINT_DIR
 from policies.relmas.train import (
@@ -103,9 +104,9 @@ def main() -> None:
                         default=ImitationConfig().max_states,
                         help="states kept for imitation (the oldest go first)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-encoding", default="log", choices=("log", "linear"))
+    parser.add_argument("--time-encoding", default="log", choices=TIME_ENCODINGS)
     parser.add_argument("--time-unit-periods", type=float, default=None)
-    parser.add_argument("--sa-time", default="latency", choices=("latency", "planned_finish"))
+    parser.add_argument("--sa-time", default="latency", choices=SA_TIMES)
     parser.add_argument("--out-dir", default=str(CHECKPOINT_DIR))
     parser.add_argument("--as-default", action="store_true",
                         help="name the file relmas_<workload>_<qos>.pt (the scenario's default) "
