@@ -146,7 +146,8 @@ def fitness_population(view: SchedulerView) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fitness_finish(view: SchedulerView) -> np.ndarray:
-    from policies.magma.fitness import FitnessProblem, simulate as fitness_simulate
+    from policies.magma.fitness import FitnessProblem
+    from policies.magma.fitness import simulate as fitness_simulate
 
     return fitness_simulate(FitnessProblem.from_view(view), *fitness_population(view))
 
