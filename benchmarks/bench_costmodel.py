@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 import models
-from mas_sim.costmodel import clear_cache, layer_costs, profile, system_tables
+from mas_sim.core.files import atomic_write_text
 from mas_sim.hardware import SystemSpec
-from mas_sim.io import atomic_write_text
+from mas_sim.hardware.costmodel import clear_cache, layer_costs, profile, system_tables
 
 RUNS = 5
 
@@ -49,7 +49,7 @@ def _median_time(fn: Callable[[], object], *, clear: bool) -> float:
 
 def _agreement(system: SystemSpec, names: list[str]) -> list[dict[str, Any]]:
     """Ratios ZigZag / analytical per (model, SA class), for models with shipped ZigZag data."""
-    from mas_sim.costmodel import zigzag_backend
+    from mas_sim.hardware.costmodel import zigzag_backend
 
     rows: list[dict[str, Any]] = []
     for name in names:

@@ -25,8 +25,8 @@ import numpy as np
 import simpy
 
 from mas_sim import EngineConfig, SystemSpec, simulate
-from mas_sim.scenario import Scenario, build_workload
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
+from mas_sim.workload.scenario import Scenario, build_workload
 
 
 class PlanOnArrival:

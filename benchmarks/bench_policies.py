@@ -5,8 +5,9 @@ ready queues over the whole RQ, as the paper runs it, and capped at 64 SJs, as t
 deploys; the JSON gives MAGMA's time per tick over RELMAS's (the issue's "thousands of times").
 
 The ready queue is built the way the engine builds it: requests of the mixed workload (real zoo
-layers costed on the paper's system by :func:`mas_sim.costmodel.profile`; random costs if the cost
-model is unavailable) with some layers already done, sorted by deadline, about ``--sjs`` SJs.
+layers costed on the paper's system by :func:`mas_sim.hardware.costmodel.profile`; random
+costs if the cost model is unavailable) with some layers already done, sorted by deadline,
+about ``--sjs`` SJs.
 
     PYTHONPATH=. python benchmarks/bench_policies.py [--sjs 100] [--ticks 3] [--json PATH]
 
@@ -28,10 +29,10 @@ from typing import Any
 import numpy as np
 
 import policies
-from mas_sim.errors import CheckpointError
+from mas_sim.core.errors import CheckpointError
 from mas_sim.hardware import SystemSpec
-from mas_sim.profile import ModelProfile
-from mas_sim.view import Policy, SchedulerView, validate_schedule
+from mas_sim.hardware.profile import ModelProfile
+from mas_sim.sim.view import Policy, SchedulerView, validate_schedule
 from policies.magma import Magma
 
 MODELS = ("squeezenet", "yolo_lite", "kws", "alexnet", "resnet50")
@@ -43,7 +44,7 @@ def load_profiles(system: SystemSpec, rng: np.random.Generator) -> tuple[dict[st
                                                                          str]:
     """Real profiles of some zoo models, or random chains if the cost model is not available."""
     try:
-        from mas_sim.costmodel import profile
+        from mas_sim.hardware.costmodel import profile
         return {name: profile(name, system) for name in MODELS}, "zoo+costmodel"
     except Exception:  # any failure of a module under development: fall back, and say so
         profiles = {}

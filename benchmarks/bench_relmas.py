@@ -29,10 +29,10 @@ from pathlib import Path
 
 import torch
 
+from mas_sim.core.files import atomic_write_text
 from mas_sim.hardware import SystemSpec
-from mas_sim.io import atomic_write_text
-from mas_sim.scenario import DEFAULT_PERIOD, build_workload
-from mas_sim.simulate import simulate
+from mas_sim.runs.simulate import simulate
+from mas_sim.workload.scenario import DEFAULT_PERIOD, build_workload
 from policies.relmas.ddpg import DDPGConfig
 from policies.relmas.encoding import SA_TIMES, Normalisation, num_actions, num_features
 from policies.relmas.networks import Actor, macs_per_step

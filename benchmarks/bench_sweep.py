@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from mas_sim.experiment import Point
-from mas_sim.sweep import deterministic, expand, parse_grid, read_results, run_sweep
+from mas_sim.runs.experiment import Point
+from mas_sim.runs.sweep import deterministic, expand, parse_grid, read_results, run_sweep
 
 GRID = "policy=fcfs-h,edf-h,prema-h,moca;seed=1..4"
 

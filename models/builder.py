@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from mas_sim.errors import ModelError
+from mas_sim.core.errors import ModelError
 from models.schema import POOL_TYPES, Shape, check_graph
 
 Pair = tuple[int, int]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from mas_sim.errors import MissingExtraError, ModelError
+from mas_sim.core.errors import MissingExtraError, ModelError
 from models.builder import GraphBuilder, Tensor, chw
 
 if TYPE_CHECKING:

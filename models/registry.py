@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from mas_sim.errors import ModelError, unknown_name
+from mas_sim.core.errors import ModelError, unknown_name
 from models.schema import check_graph
 from models.zoo import ZOO
 

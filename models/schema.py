@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from mas_sim.errors import ModelError
+from mas_sim.core.errors import ModelError
 
 Shape = tuple[int, int, int]
 """A feature map as (channels, height, width); an FC vector of n features is (n, 1, 1)."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from mas_sim.errors import ModelError
+from mas_sim.core.errors import ModelError
 from models.builder import GraphBuilder, Tensor, chw, pair
 
 if TYPE_CHECKING:

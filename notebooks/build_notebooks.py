@@ -42,7 +42,7 @@ matplotlib.use("Agg")  # headless in CI; remove in a live notebook
 import matplotlib.pyplot as plt
 
 from mas_sim import SystemSpec, simulate
-from mas_sim.scenario import Scenario, build_workload
+from mas_sim.workload.scenario import Scenario, build_workload
 
 REQUESTS = 24
 POLICIES = ["fcfs-h", "prema-h", "edf-h", "moca"]
@@ -95,7 +95,7 @@ REPRODUCE = [
 `mas-sim reproduce relmas --quick` runs the paper's Fig. 3-5 grid with the sweep machinery and
 writes the tables and figures to `results/relmas/` (RESULTS.md discusses them). This notebook
 reads `results/relmas/fig3_runs.csv` if it is there; otherwise it runs a **tiny** grid itself
-(light workload, a few requests, two seeds) with `mas_sim.sweep`, so that it always executes.
+(light workload, a few requests, two seeds) with `mas_sim.runs.sweep`, so that it always executes.
 """),
     ("code", """
 from pathlib import Path
@@ -107,9 +107,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import policies
-from mas_sim.experiment import Point, policy_unavailable
-from mas_sim.reproduce.stats import geomean, summarise
-from mas_sim.sweep import expand, parse_grid, read_results, run_sweep
+from mas_sim.runs.experiment import Point, policy_unavailable
+from mas_sim.studies.stats import geomean, summarise
+from mas_sim.runs.sweep import expand, parse_grid, read_results, run_sweep
 
 RESULTS = Path("../results/relmas/fig3_runs.csv")
 if not RESULTS.exists():
@@ -169,8 +169,8 @@ WHAT_IF = [
 Change the system and watch the cost tables, SLA satisfaction and energy move. Everything is
 derived again from the specs: `SubAcceleratorSpec` (PEs, MACs per PE, buffers) and `SystemSpec`
 (the SAs and the shared DRAM bandwidth, bytes/cycle = GB/s at 1 GHz) are frozen dataclasses, so
-`dataclasses.replace` makes variants. Costs come from `mas_sim.costmodel.evaluate` (one SA class)
-and `profile` (a whole system).
+`dataclasses.replace` makes variants. Costs come from `mas_sim.hardware.costmodel.evaluate`
+(one SA class) and `profile` (a whole system).
 """),
     ("code", """
 import dataclasses
@@ -182,9 +182,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from mas_sim import SystemSpec, simulate
-from mas_sim.costmodel import evaluate, profile
+from mas_sim.hardware.costmodel import evaluate, profile
 from mas_sim.hardware import eyeriss_small, simba_large, simba_small
-from mas_sim.scenario import Scenario, build_workload
+from mas_sim.workload.scenario import Scenario, build_workload
 
 paper = SystemSpec.paper()
 [(sa.name, sa.dataflow, sa.pes, sa.macs_per_pe, sa.global_buffer_bytes)

@@ -13,8 +13,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from mas_sim.errors import PolicyError, unknown_name
-from mas_sim.view import Policy
+from mas_sim.core.errors import PolicyError, unknown_name
+from mas_sim.sim.view import Policy
 
 #: Built-in policies: registry name -> "module:factory".
 _BUILTIN: dict[str, str] = {

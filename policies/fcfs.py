@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mas_sim.hardware import SystemSpec
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
 from policies.earliest_finish import assign_earliest_finish
 
 

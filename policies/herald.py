@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec

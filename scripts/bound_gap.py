@@ -19,10 +19,10 @@ from tqdm.auto import tqdm
 
 import policies
 from mas_sim import SystemSpec, simulate
-from mas_sim.bound import workload_bound
-from mas_sim.io import atomic_path
-from mas_sim.scenario import Scenario, build_workload
-from mas_sim.sweep import parse_grid
+from mas_sim.core.files import atomic_path
+from mas_sim.runs.bound import workload_bound
+from mas_sim.runs.sweep import parse_grid
+from mas_sim.workload.scenario import Scenario, build_workload
 
 
 def main() -> None:

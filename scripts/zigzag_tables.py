@@ -19,9 +19,9 @@ import sys
 import time
 
 import models
-from mas_sim.costmodel import zigzag_backend as zb
-from mas_sim.costmodel.layers import layer_table
 from mas_sim.hardware import SystemSpec
+from mas_sim.hardware.costmodel import zigzag_backend as zb
+from mas_sim.hardware.costmodel.layers import layer_table
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """The ``mas-sim`` command line (also ``python -m mas_sim``).
 
 Each sub-command lives in its own module with ``add_parser(subparsers)`` and ``run(args)``.
-User errors (:class:`~mas_sim.errors.MasSimError`) print one line on stderr and exit with 2,
+User errors (:class:`~mas_sim.core.errors.MasSimError`) print one line on stderr and exit with 2,
 like argparse's own usage errors; anything else is a bug and keeps its traceback.
 """
 
@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from mas_sim.errors import MasSimError
+from mas_sim.core.errors import MasSimError
 
 #: Sub-command name -> module implementing it.
 COMMANDS = {

@@ -11,8 +11,8 @@ import pandas as pd
 import policies
 from mas_sim.cli.options import add_scenario_options, human, write_json
 from mas_sim.cli.run import add_output_options, record, run_one, write_outputs
-from mas_sim.errors import PolicyError, unknown_name
-from mas_sim.io import atomic_path
+from mas_sim.core.errors import PolicyError, unknown_name
+from mas_sim.core.files import atomic_path
 
 #: Columns of the printed table: (JSON field, header, format).
 TABLE = (
@@ -82,9 +82,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def bound_record(args: argparse.Namespace) -> dict[str, Any]:
     """The offline bound of the scenario: ``{"met", "sla_satisfaction", "optimal"}``."""
-    from mas_sim.bound import workload_bound
     from mas_sim.cli.run import point_from_args
-    from mas_sim.scenario import build_workload
+    from mas_sim.runs.bound import workload_bound
+    from mas_sim.workload.scenario import build_workload
 
     point = point_from_args(args, "fcfs-h")
     system = point.system()

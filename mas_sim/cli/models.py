@@ -38,10 +38,10 @@ def main(args: argparse.Namespace) -> int:
         print(pd.DataFrame(rows).to_string(index=False))
         return 0
     if args.name is None:
-        from mas_sim.errors import ConfigError
+        from mas_sim.core.errors import ConfigError
 
         raise ConfigError("models show needs a model name (see: mas-sim models)")
-    from mas_sim import costmodel
+    from mas_sim.hardware import costmodel
 
     summary = models.summary(args.name)
     with pd.option_context("display.max_rows", None, "display.width", 200):

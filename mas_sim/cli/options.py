@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mas_sim.errors import ConfigError
+from mas_sim.core.errors import ConfigError
+from mas_sim.core.files import atomic_write_text
 from mas_sim.hardware import SystemSpec
-from mas_sim.io import atomic_write_text
-from mas_sim.scenario import BASE_QOS, DEFAULT_LOAD, DEFAULT_PERIOD, Scenario
 from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS
+from mas_sim.workload.scenario import BASE_QOS, DEFAULT_LOAD, DEFAULT_PERIOD, Scenario
 
 
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:

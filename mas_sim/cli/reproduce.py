@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from mas_sim.sweep import BACKENDS
+from mas_sim.runs.sweep import BACKENDS
 
 
 def add_parser(sub: Any) -> None:
@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the reproduction and list what it wrote."""
-    from mas_sim.reproduce.relmas import FULL, QUICK, reproduce_relmas
+    from mas_sim.studies.relmas import FULL, QUICK, reproduce_relmas
 
     config = QUICK if args.quick else FULL
     if args.policies is not None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import policies
 from mas_sim.cli.options import add_scenario_options, human, write_json
-from mas_sim.experiment import Point, run_point
-from mas_sim.experiment import record as experiment_record
-from mas_sim.io import atomic_path
-from mas_sim.simulate import Result
+from mas_sim.core.files import atomic_path
+from mas_sim.runs.experiment import Point, run_point
+from mas_sim.runs.experiment import record as experiment_record
+from mas_sim.runs.simulate import Result
 
 
 def add_parser(sub: Any) -> None:
@@ -48,7 +48,8 @@ def point_from_args(args: argparse.Namespace, policy_name: str) -> Point:
 
 
 def run_one(args: argparse.Namespace, policy_name: str, *, trace: bool) -> Result:
-    """Simulate one policy on the scenario of ``args`` (:func:`mas_sim.experiment.run_point`)."""
+    """Simulate one policy on the scenario of ``args``
+    (:func:`mas_sim.runs.experiment.run_point`)."""
     return run_point(point_from_args(args, policy_name), trace=trace,
                      progress=not args.no_progress)
 

@@ -13,8 +13,8 @@ import pandas as pd
 import policies
 from mas_sim.cli.options import add_scenario_options
 from mas_sim.cli.run import point_from_args
-from mas_sim.errors import ConfigError
-from mas_sim.sweep import AXES, BACKENDS, FORMATS, expand, parse_grid, run_sweep
+from mas_sim.core.errors import ConfigError
+from mas_sim.runs.sweep import AXES, BACKENDS, FORMATS, expand, parse_grid, run_sweep
 
 #: Columns of the printed summary, beside the grid's axes.
 SHOWN = ("sla_satisfaction", "met", "missed", "dropped", "antt", "energy_j")

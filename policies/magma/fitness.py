@@ -15,8 +15,9 @@ execution model for one tick's RQ, run to completion (no period boundary, no new
   sa_busy_for[m]`` of a busy SA ``m`` (the highest such ``m`` on ties) waits for the SJ running
   on ``m`` to finish, whatever the rates do meanwhile; any other future ``release`` is a fixed
   time (cycles). An SJ that is not ``ready`` although it has no RQ predecessor and its release is
-  ``now`` waits for a busy SA whose SJ ends exactly now. This is :func:`mas_sim.forecast.forecast`'s
-  model (``link_releases=False`` there and here: every release a fixed time).
+  ``now`` waits for a busy SA whose SJ ends exactly now. This is
+  :func:`mas_sim.sim.forecast.forecast`'s model (``link_releases=False`` there and here: every
+  release a fixed time).
 
 Vectorisation: all P individuals advance together, one event (the earliest SJ finish or release
 time of each individual) per step, so one evaluation costs about R + (number of distinct release
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.view import SchedulerView
+from mas_sim.sim.view import SchedulerView
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

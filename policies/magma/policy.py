@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mas_sim.errors import PolicyError
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.core.errors import PolicyError
+from mas_sim.sim.view import Schedule, SchedulerView
 from policies.earliest_finish import earliest_finish_sas
 from policies.magma.fitness import FitnessProblem, evaluate
 from policies.magma.genome import (

@@ -10,7 +10,7 @@ Layout (``version`` 1)::
      "training": {...}}                 # optional: targets, optimizers, progress (for --resume)
 
 A file that is not such a dict, or was trained for another number of SAs or features, is refused
-with :class:`~mas_sim.errors.CheckpointError` naming the mismatch. Saving is atomic (temporary
+with :class:`~mas_sim.core.errors.CheckpointError` naming the mismatch. Saving is atomic (temporary
 file, then rename), so an interrupted save never leaves half a checkpoint.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 import torch
 
-from mas_sim.errors import CheckpointError
-from mas_sim.io import atomic_path
+from mas_sim.core.errors import CheckpointError
+from mas_sim.core.files import atomic_path
 from policies.relmas.encoding import Normalisation, num_actions, num_features
 from policies.relmas.networks import Actor, Critic
 

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mas_sim.errors import ConfigError
+from mas_sim.core.errors import ConfigError
 from policies.relmas.networks import Actor, Critic
 
 Array32 = npt.NDArray[np.float32]

@@ -48,9 +48,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.errors import CheckpointError
-from mas_sim.profile import ModelProfile
-from mas_sim.view import SchedulerView
+from mas_sim.core.errors import CheckpointError
+from mas_sim.hardware.profile import ModelProfile
+from mas_sim.sim.view import SchedulerView
 from policies.earliest_finish import planned_finish
 
 FloatArray = npt.NDArray[np.float64]

@@ -42,10 +42,10 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
-from mas_sim.engine import EngineConfig, Simulation
-from mas_sim.errors import ConfigError
+from mas_sim.core.errors import ConfigError
 from mas_sim.hardware import SystemSpec
-from mas_sim.view import Policy, Schedule, SchedulerView
+from mas_sim.sim.engine import EngineConfig, Simulation
+from mas_sim.sim.view import Policy, Schedule, SchedulerView
 from mas_sim.workload import Workload
 from policies.relmas.ddpg import pad
 from policies.relmas.encoding import Array32, StateEncoder, decode

@@ -18,9 +18,9 @@ from typing import Literal
 import numpy as np
 import torch
 
-from mas_sim.errors import CheckpointError, ConfigError, unknown_name
+from mas_sim.core.errors import CheckpointError, ConfigError, unknown_name
 from mas_sim.hardware import SystemSpec, simba_small
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
 from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS
 from policies.relmas.checkpoint import load_checkpoint
 from policies.relmas.encoding import Normalisation, decode, encode
@@ -57,16 +57,16 @@ def shipped_checkpoint(workload: str = "mixed", qos: str = "medium",
 def simba_small_pj_per_mac() -> float:
     """Energy of one policy MAC on a Simba-Small SA, pJ: an 8-bit MAC plus one read of its
     (stationary) weight from the 24 KiB PE buffer, with the cost model's per-access energies
-    (:mod:`mas_sim.costmodel.energy`; 0.5 + 1.85 = 2.35 pJ). Activations are broadcast and
+    (:mod:`mas_sim.hardware.costmodel.energy`; 0.5 + 1.85 = 2.35 pJ). Activations are broadcast and
     amortised over the PE's vector; the h = 256 LSTM's 8-bit weights (about 0.3 MB) fit the
     16 PEs' 384 KiB of buffers, so no DRAM traffic is charged."""
-    from mas_sim.costmodel.energy import E_MAC_PJ, sram_pj_per_byte
+    from mas_sim.hardware.costmodel.energy import E_MAC_PJ, sram_pj_per_byte
 
     return E_MAC_PJ + sram_pj_per_byte(simba_small().pe_buffer_bytes)
 
 
 class Relmas:
-    """RELMAS as a :class:`~mas_sim.view.Policy`.
+    """RELMAS as a :class:`~mas_sim.sim.view.Policy`.
 
     ``checkpoint``: a file saved by the trainer; None picks the shipped checkpoint of
     ``workload`` / ``qos`` (defaults mixed / medium). ``hidden``: None accepts the checkpoint's

@@ -8,7 +8,7 @@ the tick's schedule (cycles)::
     A_l = alpha if f_l <= a_l + q_l else -beta  (deadline hit / miss)
 
 ``a_l + q_l`` is the request's absolute deadline and ``q_l = deadline - arrival`` its latency
-requirement (cycles). The projection is :func:`mas_sim.forecast.forecast`: for SJs that start
+requirement (cycles). The projection is :func:`mas_sim.sim.forecast.forecast`: for SJs that start
 within the period it equals what the engine will do (until new arrivals change the plan); for
 the others it is the projection under the current schedule, as the paper asks.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
 
 FloatArray = npt.NDArray[np.float64]
 Forecaster = Callable[[SchedulerView, Schedule], FloatArray]
@@ -63,7 +63,7 @@ def tick_reward(view: SchedulerView, finish: npt.ArrayLike,
 
 
 def default_forecaster() -> Forecaster:
-    """:func:`mas_sim.forecast.forecast`, imported on first use."""
-    from mas_sim.forecast import forecast
+    """:func:`mas_sim.sim.forecast.forecast`, imported on first use."""
+    from mas_sim.sim.forecast import forecast
 
     return forecast

@@ -1,6 +1,6 @@
 """Driving a simulation one scheduler tick at a time, as RL training and the Gymnasium env do.
 
-:class:`Episode` wraps :class:`mas_sim.engine.Simulation` without a policy: it exposes the view
+:class:`Episode` wraps :class:`mas_sim.sim.engine.Simulation` without a policy: it exposes the view
 of the pending decision, and :meth:`Episode.step` submits a schedule, scores it with the RELMAS
 reward, runs the engine to the next decision and reports which SJs of the old RQ are still
 waiting there (the *residual RQ*, RELMAS section 4.2).
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.engine import EngineConfig, Simulation
 from mas_sim.hardware import SystemSpec
-from mas_sim.jobs import Job
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.engine import EngineConfig, Simulation
+from mas_sim.sim.jobs import Job
+from mas_sim.sim.view import Schedule, SchedulerView
 from mas_sim.workload import Workload
 from policies.relmas.reward import Forecaster, RewardConfig, default_forecaster, tick_reward
 
@@ -94,7 +94,7 @@ class Episode:
     workload: Workload
     period: float
     forecaster: Forecaster | None = None
-    """Projected finish times for the reward; default :func:`mas_sim.forecast.forecast`."""
+    """Projected finish times for the reward; default :func:`mas_sim.sim.forecast.forecast`."""
     reward_config: RewardConfig = field(default_factory=RewardConfig)
     outcomes: Outcomes = field(default_factory=Outcomes)
     sim: Simulation = field(init=False)

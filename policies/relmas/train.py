@@ -41,12 +41,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from mas_sim.engine import EngineConfig, Simulation
-from mas_sim.errors import ConfigError, unknown_name
+from mas_sim.core.errors import ConfigError, unknown_name
+from mas_sim.core.files import atomic_path, atomic_write_text
 from mas_sim.hardware import SystemSpec
-from mas_sim.io import atomic_path, atomic_write_text
-from mas_sim.profile import ModelProfile
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.hardware.profile import ModelProfile
+from mas_sim.sim.engine import EngineConfig, Simulation
+from mas_sim.sim.view import Schedule, SchedulerView
 from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
 from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
@@ -186,12 +186,13 @@ def scenario_choices(config: TrainConfig) -> list[tuple[str, str]]:
 
 
 def scenario_for(system: SystemSpec, config: TrainConfig) -> Scenario:
-    """Workloads of the configured scenario through :func:`mas_sim.scenario.build_workload`.
+    """Workloads of the configured scenario through
+    :func:`mas_sim.workload.scenario.build_workload`.
 
     With ``any`` workload set or QoS level, seed ``s`` takes pair ``s mod n`` of
     :func:`scenario_choices` (n pairs): consecutive evaluation seeds cover every pair.
     """
-    from mas_sim.scenario import DEFAULT_LOAD, Scenario, build_workload
+    from mas_sim.workload.scenario import DEFAULT_LOAD, Scenario, build_workload
 
     choices = scenario_choices(config)
     base = Scenario(load=DEFAULT_LOAD if config.load is None else config.load,
@@ -226,7 +227,7 @@ def period_of(config: TrainConfig) -> float:
     """The scheduling period of the run, cycles."""
     if config.period is not None:
         return config.period
-    from mas_sim.scenario import DEFAULT_PERIOD
+    from mas_sim.workload.scenario import DEFAULT_PERIOD
 
     return DEFAULT_PERIOD
 

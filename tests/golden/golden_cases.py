@@ -9,8 +9,8 @@ import numpy as np
 
 import policies
 from mas_sim import SystemSpec, simulate
-from mas_sim.scenario import Scenario, build_workload
-from mas_sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import Schedule, SchedulerView
+from mas_sim.workload.scenario import Scenario, build_workload
 
 #: The deterministic policies whose traces must stay byte-identical.
 POLICIES = ("fcfs-h", "prema-h", "herald", "edf-h", "edf-ac-h", "llf-h", "moca")
@@ -153,7 +153,7 @@ def fitness_finish(view: SchedulerView) -> np.ndarray:
 
 
 def forecast_finish(view: SchedulerView) -> np.ndarray:
-    from mas_sim.forecast import forecast
+    from mas_sim.sim.forecast import forecast
 
     return forecast(view, policies.make("edf-h").schedule(view))
 

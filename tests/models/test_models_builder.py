@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mas_sim.errors import ModelError
+from mas_sim.core.errors import ModelError
 from models.builder import GraphBuilder, Tensor, chw
 
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import models
-from mas_sim.errors import MissingExtraError, ModelError
+from mas_sim.core.errors import MissingExtraError, ModelError
 
 onnx = pytest.importorskip("onnx")  # the optional extra "onnx"
 

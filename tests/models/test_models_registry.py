@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 import models
-from mas_sim.errors import ModelError
+from mas_sim.core.errors import ModelError
 from models.builder import GraphBuilder
 
 

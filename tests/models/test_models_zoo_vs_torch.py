@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-import zoo_torch_nets as torch_nets
 
 import models
+from tests.models import zoo_torch_nets as torch_nets
 
 
 @pytest.mark.parametrize(("name", "net"), [("alexnet", "AlexNet"),

@@ -1,4 +1,4 @@
-"""Tests of mas_sim.chrome_trace on a hand-made trace and on random job tables."""
+"""Tests of mas_sim.output.chrome_trace on a hand-made trace and on random job tables."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mas_sim.chrome_trace import REQUEST_PID, SA_PID, chrome_trace, write_chrome_trace
-from mas_sim.errors import ConfigError
+from mas_sim.core.errors import ConfigError
+from mas_sim.output.chrome_trace import REQUEST_PID, SA_PID, chrome_trace, write_chrome_trace
 
 NAN = float("nan")
 SJ_COLUMNS = ["job_id", "tenant", "model", "layer", "sa", "sa_class", "arrival", "deadline",

@@ -1,4 +1,4 @@
-"""Tests of mas_sim.plots: bar counts, aggregation, windows, colours, atomic PNG output."""
+"""Tests of mas_sim.output.plots: bar counts, aggregation, windows, colours, atomic PNG output."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from mas_sim.errors import ConfigError
-from mas_sim.plots import (
+from mas_sim.core.errors import ConfigError
+from mas_sim.output.plots import (
     AGGREGATE_BINS,
     MISS_BINS,
     OCCUPANCY_GID,

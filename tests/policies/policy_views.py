@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.view import SchedulerView
+from mas_sim.sim.view import SchedulerView
 
 
 def _arr(values: npt.ArrayLike, dtype: type) -> np.ndarray:

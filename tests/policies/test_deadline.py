@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from policy_views import make_view
 
-from mas_sim.view import Schedule
+from mas_sim.sim.view import Schedule
 from policies.deadline import EdfAcH, EdfH, LlfH, critical_path_finish, laxity
 from policies.magma.fitness import FitnessProblem, evaluate
+from tests.policies.policy_views import make_view
 
 
 def test_edf_saves_the_request_that_fcfs_loses() -> None:

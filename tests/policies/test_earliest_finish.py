@@ -7,9 +7,8 @@ import itertools
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_views import make_view, random_view
 
-from mas_sim.view import validate_schedule
+from mas_sim.sim.view import validate_schedule
 from policies.earliest_finish import (
     EarliestFinishPlan,
     assign_earliest_finish,
@@ -17,6 +16,7 @@ from policies.earliest_finish import (
     earliest_finish_sas,
     planned_finish,
 )
+from tests.policies.policy_views import make_view, random_view
 
 
 def test_each_sj_goes_where_it_finishes_first() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from policy_views import make_view
-
 from policies.herald import HeraldLike
+from tests.policies.policy_views import make_view
 
 
 def test_least_loaded_sa_wins_when_less_than_twice_as_slow() -> None:

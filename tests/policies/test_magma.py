@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_views import make_view, random_view
 
-from mas_sim.errors import PolicyError
-from mas_sim.view import Schedule, SchedulerView, validate_schedule
+from mas_sim.core.errors import PolicyError
+from mas_sim.sim.view import Schedule, SchedulerView, validate_schedule
 from policies.magma import Magma
 from policies.magma.fitness import FitnessProblem, evaluate, simulate
 from policies.magma.genome import crossover_accel, crossover_gen, crossover_rg, mutate
+from tests.policies.policy_views import make_view, random_view
 
 
 def reference_finish(view: SchedulerView, sa: list[int], prio: list[float]) -> list[float]:
@@ -112,7 +112,7 @@ def test_busy_sa_and_release_delay_starts() -> None:
 
 @pytest.mark.parametrize("link", [True, False])
 def test_forecast_agrees_with_vectorised_fitness(link: bool) -> None:
-    forecast_mod = pytest.importorskip("mas_sim.forecast")
+    forecast_mod = pytest.importorskip("mas_sim.sim.forecast")
     for seed in range(30):
         rng = np.random.default_rng(seed)
         view = random_view(rng, jobs=4, max_layers=4, sas=3, now=500.0,

@@ -7,9 +7,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_views import make_view
 
 from policies.moca import MocaLike, MocaSharing, RunningInfo, moca_score
+from tests.policies.policy_views import make_view
 
 
 def _info(priority: int, remaining: float, deadline: float = 1000.0) -> RunningInfo:

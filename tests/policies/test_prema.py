@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from policy_views import make_view
 
 from mas_sim.hardware import SystemSpec
-from mas_sim.view import SchedulerView
+from mas_sim.sim.view import SchedulerView
 from policies.prema import PremaH
+from tests.policies.policy_views import make_view
 
 
 def _view(now: float, jobs: list[int]) -> SchedulerView:

@@ -1,0 +1,69 @@
+"""Atomic file output.
+
+Every file mas-sim writes (JSON results, CSV traces, Chrome traces, PNG plots) goes through
+:func:`atomic_path`: the writer fills a temporary file in the destination's directory, which is
+renamed over the destination only when the writer succeeds. A crash or an exception therefore
+leaves either the old file or the complete new one on disk, never half of one, and no temporary
+file behind. The rename is atomic because source and destination share a file system.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _default_mode() -> int:
+    # mkstemp creates 0o600 files; a finished output should get the mode a plain open() would
+    # give it. Reading the umask means setting it, so restore it at once.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` if the block succeeds.
+
+    The temporary file has the same suffix as ``path`` (writers such as ``DataFrame.to_csv`` and
+    ``Figure.savefig`` infer compression or format from it) and already exists, empty. Missing
+    parent directories are created. If the block raises, the temporary file is removed, ``path``
+    is left as it was, and the exception propagates. An existing ``path`` keeps its permissions.
+    OS errors (unwritable directory, a parent that is a file) propagate as :class:`OSError`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}",
+                                dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _default_mode()
+        os.chmod(tmp, mode)
+        # Flush the data to disk before the rename, so a power loss cannot leave an empty file
+        # under the final name.
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`); return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, encoded as ``encoding``; return the path."""
+    return atomic_write_bytes(path, text.encode(encoding))

@@ -1,0 +1,193 @@
+"""Public entry points of the cost model, with their caches.
+
+Everything is cached by value: a model name (zoo graphs are fixed) or a graph's content hash, the
+:class:`SubAcceleratorSpec` (frozen, hashable), the NoP energy and the backend. Repeated calls
+return the cached objects; a changed PE count, buffer or clock is a new key and is derived again.
+Caches are bounded (least recently used entries go first) and :func:`clear_cache` empties them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from mas_sim.core.errors import ConfigError, ModelError, unknown_name
+from mas_sim.hardware.costmodel import tiling
+from mas_sim.hardware.costmodel.analytical import LayerCosts, analyze
+from mas_sim.hardware.costmodel.energy import NOP_PJ_PER_BIT
+from mas_sim.hardware.costmodel.layers import LayerTable, graph_key, layer_table
+from mas_sim.hardware.profile import ModelProfile
+from mas_sim.hardware.spec import SubAcceleratorSpec, SystemSpec
+
+BACKENDS = ("analytical", "zigzag")
+#: The zoo (SPEC.md section 2), used when ``models`` offers no ``available()``.
+ZOO = ("squeezenet", "yolo_lite", "kws", "alexnet", "inception_v3", "resnet50", "yolov2")
+#: Columns of :func:`evaluate`'s table.
+COLUMNS = ("layer", "op", "macs", "latency_cycles", "dram_bytes", "bandwidth_bytes_per_cycle",
+           "energy_pj", "utilization")
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _LRU(Generic[K, V]):
+    """A small least-recently-used map."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self.data.get(key)
+        if value is not None:
+            self.data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self.data[key] = value
+        self.data.move_to_end(key)
+        while len(self.data) > self.maxsize:
+            self.data.popitem(last=False)
+        return value
+
+
+_Prepared = tuple[LayerTable, tiling.TilingCandidates]
+_prepared: _LRU[tuple[str, str], _Prepared] = _LRU(256)
+_costs: _LRU[tuple[object, ...], LayerCosts] = _LRU(4096)
+_profiles: _LRU[tuple[object, ...], ModelProfile] = _LRU(1024)
+
+
+def clear_cache() -> None:
+    """Forget every cached layer table, cost table and profile."""
+    for cache in (_prepared, _costs, _profiles):
+        cache.data.clear()
+    zigzag = sys.modules.get("mas_sim.hardware.costmodel.zigzag_backend")
+    if zigzag is not None:
+        zigzag.clear_memo()
+
+
+def _prepare(model_or_graph: str | nx.DiGraph) -> tuple[tuple[str, str], _Prepared]:
+    """The layer table and tiling candidates of a zoo model (by name) or a layer graph."""
+    if isinstance(model_or_graph, str):
+        key = ("model", model_or_graph)
+        hit = _prepared.get(key)
+        if hit is not None:
+            return key, hit
+        import models  # lazily: the zoo is heavier than the cost model
+
+        graph = models.get(model_or_graph)
+    elif isinstance(model_or_graph, nx.DiGraph):
+        graph = model_or_graph
+        key = ("graph", graph_key(graph))
+        hit = _prepared.get(key)
+        if hit is not None:
+            return key, hit
+    else:
+        raise ModelError(f"expected a zoo model name or a networkx.DiGraph, "
+                         f"got {type(model_or_graph).__name__}")
+    table = layer_table(graph)
+    return key, _prepared.put(key, (table, tiling.candidates(table)))
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ConfigError(unknown_name("cost-model backend", backend, BACKENDS))
+
+
+def _layer_costs(key: tuple[str, str], prepared: _Prepared, sa: SubAcceleratorSpec,
+                 backend: str, nop_pj_per_bit: float) -> LayerCosts:
+    ckey = (key, sa, backend, nop_pj_per_bit)
+    hit = _costs.get(ckey)
+    if hit is not None:
+        return hit
+    table, candidates = prepared
+    if backend == "analytical":
+        costs = analyze(table, candidates, sa, nop_pj_per_bit)
+    else:
+        from mas_sim.hardware.costmodel import zigzag_backend
+
+        costs = zigzag_backend.layer_costs(table, sa, nop_pj_per_bit)
+    return _costs.put(ckey, costs)
+
+
+def layer_costs(model_or_graph: str | nx.DiGraph, sa_spec: SubAcceleratorSpec, *,
+                backend: str = "analytical",
+                nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT) -> LayerCosts:
+    """The cached per-layer cost arrays behind :func:`evaluate` (topological order)."""
+    _check_backend(backend)
+    if not isinstance(sa_spec, SubAcceleratorSpec):
+        raise ConfigError(f"expected a SubAcceleratorSpec, got {sa_spec!r}")
+    key, prepared = _prepare(model_or_graph)
+    return _layer_costs(key, prepared, sa_spec, backend, float(nop_energy_pj_per_bit))
+
+
+def evaluate(model_or_graph: str | nx.DiGraph, sa_spec: SubAcceleratorSpec, *,
+             backend: str = "analytical",
+             nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT) -> pd.DataFrame:
+    """Cost of every layer of a model on one SA class, one row per layer in topological order.
+
+    Columns: ``layer, op, macs`` and ``latency_cycles`` (stall-free, 1 GHz system clock),
+    ``dram_bytes``, ``bandwidth_bytes_per_cycle`` (DRAM bytes / latency), ``energy_pj``
+    (including DRAM and the NoP at ``nop_energy_pj_per_bit``) and ``utilization`` (MACs /
+    (SA cycles x peak MACs per SA cycle); 0 for pool, add, concat, reorg). The frame is new on
+    every call; the numbers behind it are cached (:func:`layer_costs`).
+    """
+    costs = layer_costs(model_or_graph, sa_spec, backend=backend,
+                        nop_energy_pj_per_bit=nop_energy_pj_per_bit)
+    table = _prepare(model_or_graph)[1][0]
+    return pd.DataFrame({
+        "layer": list(table.layers), "op": list(table.op), "macs": table.macs.astype(np.int64),
+        "latency_cycles": costs.latency_cycles.copy(), "dram_bytes": costs.dram_bytes.copy(),
+        "bandwidth_bytes_per_cycle": costs.bandwidth.copy(), "energy_pj": costs.energy_pj.copy(),
+        "utilization": costs.utilization.copy(),
+    }, columns=list(COLUMNS))
+
+
+def profile(model_or_graph: str | nx.DiGraph, system: SystemSpec, *,
+            backend: str = "analytical") -> ModelProfile:
+    """The :class:`ModelProfile` of a model on ``system``: column ``m`` = SA ``m``.
+
+    Costs are computed once per distinct SA class and repeated for its instances. The result is
+    cached by (model, the system's SAs, NoP energy, backend), so a DRAM-bandwidth sweep reuses it.
+    """
+    _check_backend(backend)
+    if not isinstance(system, SystemSpec):
+        raise ConfigError(f"expected a SystemSpec, got {system!r}")
+    key, prepared = _prepare(model_or_graph)
+    nop = float(system.nop_energy_pj_per_bit)
+    pkey = (key, system.sub_accelerators, nop, backend)
+    hit = _profiles.get(pkey)
+    if hit is not None:
+        return hit
+    per_class = {sa: _layer_costs(key, prepared, sa, backend, nop) for sa in system.sa_classes}
+    columns = [per_class[sa] for sa in system.sub_accelerators]
+    table = prepared[0]
+    result = ModelProfile(
+        name=table.name if isinstance(model_or_graph, nx.DiGraph) else model_or_graph,
+        layers=table.layers, predecessors=table.predecessors,
+        latency=np.stack([c.latency_cycles for c in columns], axis=1),
+        bandwidth=np.stack([c.bandwidth for c in columns], axis=1),
+        energy=np.stack([c.energy_pj for c in columns], axis=1),
+    )
+    return _profiles.put(pkey, result)
+
+
+def zoo_names() -> tuple[str, ...]:
+    """Names of the zoo's models (``models.available()`` if the zoo offers it)."""
+    import models
+
+    available = getattr(models, "available", None)
+    return tuple(available()) if callable(available) else ZOO
+
+
+def system_tables(system: SystemSpec, models: Iterable[str] | None = None, *,
+                  backend: str = "analytical") -> dict[str, ModelProfile]:
+    """Profiles of several models (default: the whole zoo) on ``system``, keyed by model name."""
+    names = zoo_names() if models is None else tuple(models)
+    return {name: profile(name, system, backend=backend) for name in names}

@@ -1,0 +1,122 @@
+"""Summary metrics of a run (SPEC.md section 6), from the job table and usage counters.
+
+With C_SP a request's isolated latency and C_MP its multi-tenant latency (finish - arrival):
+
+- SLA satisfaction = met / requests (missed and dropped count as not met); also per model,
+  tenant and priority class.
+- ANTT = mean over finished requests of C_MP / C_SP (lower is better).
+- STP = sum over model types of C_SP / mean C_MP (higher is better).
+- Fairness = min over model types of NP / max NP, NP = mean C_SP / C_MP per model type; the
+  priority-weighted variant (MoCA) uses PP = NP / (P / sum P) with P the mean priority class.
+- Jain's index over tenants' SLA rates: (sum x)^2 / (n sum x^2).
+- Energy in J, utilisations as fractions of the makespan (first arrival to last finish).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from mas_sim.hardware import SystemSpec
+from mas_sim.runs.monitors import UsageMonitor
+
+CYCLES_PER_SECOND = 1e9
+
+
+def sla_satisfaction(jobs: pd.DataFrame) -> float:
+    """Fraction of requests that met their deadline (0 for no requests)."""
+    return float((jobs["status"] == "met").mean()) if len(jobs) else 0.0
+
+
+def sla_by(jobs: pd.DataFrame, column: str) -> dict[str, float]:
+    """SLA satisfaction per value of ``column`` (model, tenant, priority)."""
+    if not len(jobs):
+        return {}
+    met = (jobs["status"] == "met").groupby(jobs[column]).mean()
+    return {str(k): float(v) for k, v in met.items()}
+
+
+def normalized_progress(jobs: pd.DataFrame) -> pd.Series:
+    """NP = C_SP / C_MP of every finished request."""
+    done = jobs[jobs["status"].isin(["met", "missed"])]
+    return done["isolated_latency"] / (done["finish"] - done["arrival"])
+
+
+def antt(jobs: pd.DataFrame) -> float:
+    """Average normalised turnaround time over finished requests (NaN if none finished)."""
+    np_ = normalized_progress(jobs)
+    return float((1.0 / np_).mean()) if len(np_) else math.nan
+
+
+def stp(jobs: pd.DataFrame) -> float:
+    """System throughput: sum over model types of C_SP / mean C_MP."""
+    done = jobs[jobs["status"].isin(["met", "missed"])]
+    if not len(done):
+        return 0.0
+    c_mp = (done["finish"] - done["arrival"]).groupby(done["model"]).mean()
+    c_sp = done.groupby("model")["isolated_latency"].first()
+    return float((c_sp / c_mp).sum())
+
+
+def fairness(jobs: pd.DataFrame, *, priority_weighted: bool = False) -> float:
+    """min NP / max NP over model types (MoCA's PP variant if ``priority_weighted``)."""
+    done = jobs[jobs["status"].isin(["met", "missed"])]
+    if not len(done):
+        return math.nan
+    np_ = (done["isolated_latency"] / (done["finish"] - done["arrival"])).groupby(
+        done["model"]).mean()
+    if priority_weighted:
+        p = done.groupby("model")["priority"].mean()
+        np_ = np_ / (p / p.sum())
+    return float(np_.min() / np_.max())
+
+
+def jain_index(values: np.ndarray) -> float:
+    """Jain's fairness index of non-negative values (1 = all equal); 1 for all zeros."""
+    x = np.asarray(values, dtype=float)
+    if x.size == 0 or not np.any(x):
+        return 1.0
+    return float(x.sum() ** 2 / (x.size * np.square(x).sum()))
+
+
+def mean_tardiness(jobs: pd.DataFrame) -> float:
+    """Mean over finished requests of max(0, finish - deadline), cycles."""
+    done = jobs[jobs["status"].isin(["met", "missed"])]
+    if not len(done):
+        return 0.0
+    return float(np.maximum(done["finish"] - done["deadline"], 0.0).mean())
+
+
+def summarize(jobs: pd.DataFrame, usage: UsageMonitor, system: SystemSpec, *,
+              scheduler_energy_pj: float = 0.0) -> dict[str, object]:
+    """All summary metrics as a flat dict (seconds, joules, fractions)."""
+    counts = {s: int((jobs["status"] == s).sum()) for s in ("met", "missed", "dropped")}
+    makespan = usage.makespan
+    energy_pj = usage.energy_pj
+    per_tenant = sla_by(jobs, "tenant")
+    return {
+        "requests": len(jobs),
+        **counts,
+        "sla_satisfaction": sla_satisfaction(jobs),
+        "sla_by_model": sla_by(jobs, "model"),
+        "sla_by_tenant": per_tenant,
+        "sla_by_priority": sla_by(jobs, "priority"),
+        "antt": antt(jobs),
+        "stp": stp(jobs),
+        "fairness": fairness(jobs),
+        "fairness_priority_weighted": fairness(jobs, priority_weighted=True),
+        "jain_tenants": jain_index(np.fromiter(per_tenant.values(), float)),
+        "energy_j": energy_pj * 1e-12,
+        "scheduler_energy_j": scheduler_energy_pj * 1e-12,
+        "scheduler_energy_overhead": (scheduler_energy_pj / energy_pj) if energy_pj else 0.0,
+        "makespan_s": makespan / CYCLES_PER_SECOND,
+        "mean_sa_utilization": (sum(usage.busy) / (system.num_sas * makespan)
+                                if makespan else 0.0),
+        "dram_utilization": (usage.dram_bytes / (system.dram_bandwidth * makespan)
+                             if makespan else 0.0),
+        "mean_tardiness_s": mean_tardiness(jobs) / CYCLES_PER_SECOND,
+        "subjobs": usage.subjobs,
+    }
+

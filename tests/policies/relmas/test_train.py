@@ -1,0 +1,182 @@
+"""The training loop: outputs, resume, imitation, configuration errors, the CLI options."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mas_sim.core.errors import CheckpointError, ConfigError
+from policies.relmas.checkpoint import load_checkpoint
+from policies.relmas.ddpg import DDPGConfig
+from policies.relmas.imitation import ImitationConfig
+from policies.relmas.train import (
+    TrainConfig,
+    add_train_arguments,
+    choose_deploy_cap,
+    config_from_args,
+    scenario_choices,
+    train,
+    training_normalisation,
+    training_seed,
+)
+from tests.policies.relmas.relmas_scenarios import random_workload, tiny_system
+
+SMALL = DDPGConfig(batch_size=8, learning_starts=8, max_rq=32)
+
+
+def _config(out: Path, **changes: object) -> TrainConfig:
+    base: dict[str, object] = dict(hidden=16, episodes=3, requests=10, eval_seeds=(0, 1),
+                                   eval_requests=8, eval_every=2, out=str(out), ddpg=SMALL,
+                                   period=1000.0)
+    base.update(changes)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def _train(config: TrainConfig):  # type: ignore[no-untyped-def]
+    return train(config, system=tiny_system(), scenario=lambda s, n: random_workload(s, n),
+                 progress=False)
+
+
+def test_training_writes_checkpoint_csv_png_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    result = _train(_config(out))
+    assert [row["episode"] for row in result.history] == [1.0, 2.0, 3.0]
+    evaluated = [not np.isnan(r["eval_sla"]) for r in result.history]
+    assert evaluated == [False, True, True]  # every 2 episodes, and after the last
+    assert 0.0 <= result.best_eval_sla <= 1.0
+    ckpt = load_checkpoint(out, num_sas=2, hidden=16)
+    assert ckpt.training is not None and ckpt.training["episode"] == 3
+    assert ckpt.training["agent"]["actor_opt"]["state"]  # optimizer moments were saved
+    rows = list(csv.DictReader((tmp_path / "run.csv").open()))
+    assert len(rows) == 3 and rows[0]["eval_sla"] == "" and rows[2]["eval_sla"] != ""
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.best.pt", "run.csv", "run.png",
+                                                           "run.pt"]
+    best = load_checkpoint(tmp_path / "run.best.pt")
+    assert best.training is None
+
+    resumed = _train(_config(tmp_path / "run2.pt", episodes=4, resume=str(out)))
+    assert [row["episode"] for row in resumed.history] == [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_equal(resumed.history[:3], result.history)  # NaN-aware
+    ckpt2 = load_checkpoint(tmp_path / "run2.pt")
+    assert ckpt2.training is not None and ckpt2.training["episode"] == 4
+    # The resumed run started from the saved optimizer state: Adam's step count kept growing.
+    step_before = ckpt.training["agent"]["actor_opt"]["state"][0]["step"]
+    step_after = ckpt2.training["agent"]["actor_opt"]["state"][0]["step"]
+    assert float(step_after) > float(step_before)
+
+
+def test_resume_with_another_hidden_size_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    _train(_config(out, episodes=1, eval_every=1))
+    with pytest.raises(CheckpointError, match="hidden size 16, expected 32"):
+        _train(_config(tmp_path / "b.pt", hidden=32, episodes=2, resume=str(out)))
+
+
+def test_imitation_warm_start_is_evaluated_first_then_the_critic_warms_up(
+        tmp_path: Path) -> None:
+    imitation = ImitationConfig(teacher="edf-h", rounds=2, states_per_round=10, epochs=1)
+    ddpg = DDPGConfig(batch_size=8, learning_starts=8, max_rq=32, critic_warmup=10**6)
+    result = _train(_config(tmp_path / "imit.pt", episodes=2, eval_every=1, imitation=imitation,
+                            ddpg=ddpg))
+    assert [row["episode"] for row in result.history] == [0.0, 1.0, 2.0]
+    assert not np.isnan(result.history[0]["eval_sla"])  # the imitated actor, before DDPG
+    # During the critic warm-up the actor is not updated: no actor loss, but a critic loss.
+    assert all(np.isnan(row["actor_loss"]) for row in result.history)
+    assert not np.isnan(result.history[-1]["critic_loss"])
+    ckpt = load_checkpoint(tmp_path / "imit.pt")
+    assert ckpt.config["imitation"]["teacher"] == "edf-h"
+    assert ckpt.training is not None and ckpt.training["updates"] > 0
+
+
+def test_choose_deploy_cap_records_the_better_cap_on_validation(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    _train(_config(out, episodes=1, eval_every=1))
+    means = choose_deploy_cap(out, 2, tiny_system(), lambda s, n: random_workload(s, n),
+                              (7, 8), 12, 1000.0)
+    assert set(means) == {"none", "cap"} and all(0 <= v <= 1 for v in means.values())
+    expected = 2 if means["cap"] > means["none"] else None
+    assert load_checkpoint(out).deploy_max_rq == expected
+
+
+def test_any_workload_and_qos_cycle_through_every_pair() -> None:
+    assert scenario_choices(TrainConfig(workload="light", qos="any")) == [
+        ("light", "high"), ("light", "low"), ("light", "medium")]
+    pairs = scenario_choices(TrainConfig(workload="any", qos="any"))
+    assert len(pairs) == 9 and len(set(pairs)) == 9
+    assert scenario_choices(TrainConfig()) == [("mixed", "medium")]
+
+
+def test_config_errors_name_the_value() -> None:
+    with pytest.raises(ConfigError, match="episodes = 0"):
+        TrainConfig(episodes=0)
+    with pytest.raises(ConfigError, match="hidden = 15"):
+        TrainConfig(hidden=15)
+    with pytest.raises(ConfigError, match="eval_seeds \\[1000000\\] are also training seeds"):
+        TrainConfig(eval_seeds=(training_seed(0, 0),))
+    with pytest.raises(ConfigError, match="unknown workload 'huge'"):
+        TrainConfig(workload="huge")
+    with pytest.raises(ConfigError, match=r"unknown QoS level 'extreme'.*any"):
+        TrainConfig(qos="extreme")
+    with pytest.raises(ConfigError, match="ddpg critic_warmup = -1"):
+        DDPGConfig(critic_warmup=-1)
+    with pytest.raises(ConfigError, match="eval_seeds is empty"):
+        TrainConfig(eval_seeds=())
+    with pytest.raises(ConfigError, match="ddpg batch_size = 0"):
+        DDPGConfig(batch_size=0)
+    with pytest.raises(ConfigError, match=r"ddpg tau = 1\.5"):
+        DDPGConfig(tau=1.5)
+    with pytest.raises(ConfigError, match="ddpg critic_lr = 0"):
+        DDPGConfig(critic_lr=0)
+    with pytest.raises(ConfigError, match="exploration_noise = -1"):
+        DDPGConfig(exploration_noise=-1)
+    with pytest.raises(ConfigError, match=r"unknown time encoding 'cubic' \(known: linear, log\)"):
+        TrainConfig(time_encoding="cubic")
+    with pytest.raises(ConfigError, match="time_unit_periods = 0"):
+        TrainConfig(time_unit_periods=0)
+    with pytest.raises(ConfigError, match=r"unknown SA time feature 'eta' \(known: latency, "
+                                          r"planned_finish\)"):
+        TrainConfig(sa_time="eta")
+
+
+@pytest.mark.parametrize(("encoding", "periods", "unit"),
+                         [("log", None, 1000.0), ("linear", None, 10_000.0),
+                          ("log", 4.0, 4000.0)])
+def test_the_encoder_time_unit_follows_the_encoding(encoding: str, periods: float | None,
+                                                    unit: float) -> None:
+    config = _config(Path("x.pt"), time_encoding=encoding, time_unit_periods=periods)
+    norm = training_normalisation(tiny_system(), config, 1000.0,
+                                  lambda s, n: random_workload(s, n))
+    assert (norm.time_encoding, norm.time_unit) == (encoding, unit)
+
+
+def test_the_sa_time_option_reaches_the_encoder() -> None:
+    config = _config(Path("x.pt"), sa_time="planned_finish")
+    norm = training_normalisation(tiny_system(), config, 1000.0,
+                                  lambda s, n: random_workload(s, n))
+    assert norm.sa_time == "planned_finish"
+
+
+def test_cli_options_build_the_config() -> None:
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser)
+    args = parser.parse_args(["--workload", "light", "--hidden", "128", "--eval-seeds", "0,2",
+                              "--period-us", "50", "--batch-size", "16", "--out", "x.pt"])
+    config = config_from_args(args)
+    assert (config.workload, config.hidden, config.eval_seeds) == ("light", 128, (0, 2))
+    assert config.period == 50_000.0 and config.ddpg.batch_size == 16 and config.out == "x.pt"
+    assert config.imitation is None
+    assert config.sa_time == "latency"
+    args = parser.parse_args(["--imitate", "edf-h", "--imitation-rounds", "3",
+                              "--imitation-states-per-round", "500", "--sa-time", "planned_finish"])
+    assert config_from_args(args).sa_time == "planned_finish"
+    imitation = config_from_args(args).imitation
+    assert imitation is not None and imitation.teacher == "edf-h"
+    assert (imitation.rounds, imitation.states_per_round) == (3, 500)
+    bad = parser.parse_args(["--eval-seeds", "a,b"])
+    with pytest.raises(ConfigError, match="--eval-seeds 'a,b'"):
+        config_from_args(bad)
