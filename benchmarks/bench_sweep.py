@@ -2,8 +2,7 @@
 16-point grid, and Ray's start-up cost. Prints figures, writes JSON.
 
 The grid: 4 policies x 4 seeds on the mixed workload, QoS-Medium, ``--requests`` requests
-(default 300: about the size of the default `run`, 3-4 s per point; Ray start-up,
-seconds, is inside its timing).
+(default 300: about the size of the default `run`; Ray's start-up is inside its timing).
 
 1. Serial: ``workers=1`` runs every point in this process (the cost-model and isolated-latency
    caches warm up once, as a worker's do).

@@ -26,7 +26,7 @@ SUMMARY_COLUMNS = ("layer", "op", "input_shape", "output_shape", "kernel", "stri
 
 
 def available() -> list[str]:
-    """Model names: the zoo in SPEC.md's table order, then registered models in order."""
+    """Model names: the zoo in docs/modelling.md's table order, then registered models in order."""
     return list(ZOO) + [name for name in _registered if name not in ZOO]
 
 

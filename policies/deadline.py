@@ -1,4 +1,4 @@
-"""Deadline-driven list schedulers: EDF-H, EDF-AC-H and LLF-H (SPEC.md section 5).
+"""Deadline-driven list schedulers: EDF-H, EDF-AC-H and LLF-H (docs/modelling.md section 5).
 
 All order the ready queue and then give each SJ, in that order, the SA on which it would finish
 first (:func:`policies.earliest_finish.assign_earliest_finish`). They are strong classical

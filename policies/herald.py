@@ -1,4 +1,4 @@
-"""Herald-like layer-to-SA assignment (Kwon et al., HPCA 2021), SPEC.md section 5.
+"""Herald-like layer-to-SA assignment (Kwon et al., HPCA 2021), docs/modelling.md section 5.
 
 Herald-like: reconstructed from the authors' public assignment engine, not Herald itself. Layers
 are visited in request order (arrival, job id, layer index). Each goes to its fastest SA

@@ -1,4 +1,6 @@
-"""MoCA-like scheduling and DRAM bandwidth sharing (Kim et al., HPCA 2023), SPEC.md section 5.
+"""MoCA-like scheduling and DRAM bandwidth sharing (Kim et al., HPCA 2023).
+
+The model: docs/modelling.md section 5.
 
 Two parts:
 

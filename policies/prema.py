@@ -1,7 +1,7 @@
 """PREMA-H (Choi & Rhu, HPCA 2020), as reimplemented in SamsungLabs/Sparse-Multi-DNN-Scheduling.
 
 Token-based preemptive scheduling at layer boundaries, extended to several SAs with the
-earliest-finish SA rule (SPEC.md section 5):
+earliest-finish SA rule (docs/modelling.md section 5):
 
 - a new request's token is its priority (1, 3 or 9);
 - at every tick, a waiting request gains ``priority x (now - last tick it was seen) /

@@ -8,22 +8,22 @@ curve), one scenario after the other, each under a wall-time budget. ``any`` as 
 QoS trains one policy for every set / level (the shipped ``relmas_any_any.pt`` serves the
 scenarios without a specialist). Long: run it in the background and follow the log::
 
-    cd /work/main && PYTHONPATH=. nohup /work/venv/bin/python scripts/train_relmas.py \\
-        --scenarios light:medium,heavy:medium --minutes 20 > /work/notes/train.log 2>&1 &
+    PYTHONPATH=. nohup .venv/bin/python scripts/train_relmas.py \\
+        --scenarios light:medium,heavy:medium --minutes 20 > train.log 2>&1 &
 
 Recipe (beyond the paper, which trains by DDPG alone for far longer than a laptop budget): a
 DAgger warm start on a heuristic teacher, EDF-AC-H by default (``--imitate edf-h`` for the
 session-2 teacher, ``none`` for pure DDPG), then DDPG fine-tuning in which the critic alone
 learns for the first ``--critic-warmup`` update rounds; states capped at the most urgent
 ``--max-rq`` SJs. The shipped light, heavy and generalist checkpoints imitate EDF-AC-H with the
-paper's features; the light one encodes times linearly (``--time-encoding linear``: validation
-0.516 against 0.460 with logs). The mixed one imitates EDF-AC-H with planned-finish SA features
-at h = 128 (``--sa-time planned_finish --hidden 128 --imitation-rounds 10 --imitation-states 8000
---imitation-epochs 4 --imitation-max-states 60000 --requests 100 --minutes 50 --seed 1
---as-default``; RESULTS.md section 1). The Fig. 5 sizes (``_h64``, ``_h128``, ``_h256``) keep
-the paper's features and imitate EDF-H, whose students validated higher than EDF-AC-H's with
-those features (and with linear times lower still: 0.790 / 0.834 against 0.818-0.846).
-Evaluation seeds 0..4 are never trained on; validation seeds
+paper's features; the light one encodes times linearly (``--time-encoding linear``, which
+validated higher than logs: RESULTS.md section 9). The mixed one imitates EDF-AC-H with
+planned-finish SA features at h = 128 (``--sa-time planned_finish --hidden 128
+--imitation-rounds 10 --imitation-states 8000 --imitation-epochs 4 --imitation-max-states 60000
+--requests 100 --minutes 50 --seed 1 --as-default``; RESULTS.md section 1). The Fig. 5 sizes
+(``_h64``, ``_h128``, ``_h256``) keep the paper's features and imitate EDF-H, whose students
+validated higher than EDF-AC-H's with those features (and with linear times lower still;
+RESULTS.md section 9). Evaluation seeds 0..4 are never trained on; validation seeds
 100..100+k pick the best checkpoint (k = 5, or 9 for a generalist so that every pair is seen),
 so report quality on seeds 1..5 or others. The same validation seeds then pick the policy's
 default cap (the whole RQ, or the training cap when that meets more deadlines; see

@@ -143,8 +143,9 @@ def chrome_trace(subjobs: pd.DataFrame, jobs: pd.DataFrame,
                  sa_labels: Sequence[str]) -> dict[str, Any]:
     """The run as a Trace Event Format object (``{"traceEvents": [...], ...}``).
 
-    ``subjobs`` and ``jobs`` are the sub-job trace and job table (DESIGN.md columns; times in
-    cycles). ``sa_labels[i]`` names SA ``i``; every SA index in ``subjobs`` must have a label.
+    ``subjobs`` and ``jobs`` are the sub-job trace and job table (docs/architecture.md
+    section 4; times in cycles). ``sa_labels[i]`` names SA ``i``; every SA index in ``subjobs``
+    must have a label.
     Raises :class:`ConfigError` on missing columns, unknown statuses or unlabelled SAs.
     """
     require_columns(subjobs, SUBJOB_COLUMNS, "sub-job trace")

@@ -12,9 +12,10 @@ stacked by model (a full-height row is a fully busy SA; the part spent on SJs of
 requests is hatched red), and the misses row becomes a histogram of misses per bin. The title then
 says "aggregated".
 
-Inputs are the DESIGN.md tables (times in cycles of the 1 GHz clock); the x axis is in the chosen
-``time_unit``. :func:`gantt` draws on a given Axes (or a new pyplot figure, for notebooks);
-:func:`save_gantt` renders off-screen with the Agg canvas, touching no pyplot state.
+Inputs are the result tables of docs/architecture.md section 4 (times in cycles of the 1 GHz
+clock); the x axis is in the chosen ``time_unit``. :func:`gantt` draws on a given Axes (or a new
+pyplot figure, for notebooks); :func:`save_gantt` renders off-screen with the Agg canvas,
+touching no pyplot state.
 """
 
 from __future__ import annotations
@@ -259,7 +260,8 @@ def gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *,
           time_unit: TimeUnit = "us", title: str | None = None) -> Axes:
     """Draw the schedule as a Gantt chart and return the Axes.
 
-    ``subjobs``/``jobs``: the sub-job trace and job table (DESIGN.md columns, times in cycles);
+    ``subjobs``/``jobs``: the sub-job trace and job table (docs/architecture.md
+    section 4, times in cycles);
     without ``jobs`` no request is marked late and there is no misses row. ``sa_labels[i]`` names
     SA ``i`` (row ``i``, top to bottom). ``window=(start, end)`` in cycles shows only that range
     (the SJs that overlap it, end points included). Beyond ``max_bars`` SJs in view the chart

@@ -2,7 +2,7 @@
 
 With full knowledge of every arrival, no DRAM contention and free choice of when each layer runs,
 how many requests could meet their deadline? The answer, on small instances, bounds the SLA
-satisfaction of every online policy from above (SPEC.md section 5, "Offline bound").
+satisfaction of every online policy from above (docs/modelling.md section 5, "Offline bound").
 
 Model (OR-Tools CP-SAT, optional extra ``exact``): every layer of every request has one optional
 interval per SA (exactly one chosen if the request is met, none otherwise), intervals on one SA do

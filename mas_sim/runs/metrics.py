@@ -1,4 +1,4 @@
-"""Summary metrics of a run (SPEC.md section 6), from the job table and usage counters.
+"""Summary metrics of a run (docs/modelling.md section 6), from the job table and usage counters.
 
 With C_SP a request's isolated latency and C_MP its multi-tenant latency (finish - arrival):
 

@@ -21,13 +21,14 @@ from mas_sim.output.tables import SUBJOB_COLUMNS
 from mas_sim.sim.jobs import Job, SubJob
 from mas_sim.sim.view import Schedule, SchedulerView
 
-#: The job table: DESIGN.md's columns plus the request's priority class and isolated latency.
+#: The job table of docs/architecture.md section 4: the documented columns plus the request's
+#: priority class and isolated latency.
 JOB_TABLE_COLUMNS = ("job_id", "tenant", "model", "priority", "qos", "arrival", "deadline",
                      "finish", "status", "isolated_latency")
 
 
 class TraceRecorder:
-    """Records every executed sub-job (DESIGN.md trace columns)."""
+    """Records every executed sub-job (the trace columns of docs/architecture.md section 4)."""
 
     def __init__(self, system: SystemSpec) -> None:
         self._sa_class = [sa.name for sa in system.sub_accelerators]

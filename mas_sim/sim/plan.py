@@ -64,7 +64,7 @@ class EarliestFinishPlan:
         if self.candidates is not None:
             self.candidates[i] = [(fm if fm > est else est) + lat
                                   for fm, lat in zip(free, row, strict=True)]
-        # A plain loop: this is the heuristics' hot path (about 1 us per SJ).
+        # A plain loop over the M SAs: this is the heuristics' hot path (once per SJ per tick).
         best_m = 0
         best_f = _UNPLANNED
         for m, fm in enumerate(free):

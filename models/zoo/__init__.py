@@ -1,4 +1,4 @@
-"""The built-in zoo: one builder function per model, in SPEC.md's table order.
+"""The built-in zoo: one builder function per model, in the order of docs/modelling.md's table.
 
 Each builder is pure Python (no torch) and returns a fresh, validated layer graph.
 """

@@ -12,10 +12,11 @@ row that tells the LSTM how long each SA stays busy (the paper's virtual SJ)::
 the cycles from now until the SJ would finish on that SA in EDF-AC-H's list-scheduling plan of
 the encoded SJs (:func:`policies.earliest_finish.planned_finish`). Why: the SA an SJ should take
 depends on what the SJs before it in the tick were given (a running sum of planned work per SA),
-which the paper's features leave the LSTM to reconstruct; students of EDF-AC-H matched its SA on
-96 % of SJs with latencies and still met 5-9 points fewer deadlines on mixed (RESULTS.md). The
-forecast makes that sum an input; the actor still chooses priority and SA freely (the argmin of
-the row is the teacher's SA; a request the plan defers shows finishes behind the admitted ones).
+which the paper's features leave the LSTM to reconstruct; students of EDF-AC-H given latencies
+matched most of its SA choices and still met clearly fewer deadlines on mixed (RESULTS.md
+section 1). The forecast makes that sum an input; the actor still chooses priority and SA
+freely (the argmin of the row is the teacher's SA; a request the plan defers shows finishes behind
+the admitted ones).
 
 Normalisation (all features are >= 0; none is clipped):
 

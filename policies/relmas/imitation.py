@@ -16,17 +16,14 @@ list scheduler (EDF-H by default) with DAgger (Ross et al., 2011):
 
 The SA cross-entropy of *ready* SJs weighs ``ready_weight`` times more than that of the others.
 Why: an SJ's SA takes effect only when it is dispatched, and only ready SJs are dispatched at
-this tick; the SAs of waiting SJs are re-decided at later ticks. With equal weights the actor
-matched EDF-AC-H's SA on 91 % of waiting SJs but 77 % of the first SJ of each request (mostly
-the ready one), and lost most of its gap to the teacher there: on mixed / QoS-Medium validation,
-the actor's priorities with the teacher's SAs met 0.902 (the teacher's own figure), the teacher's
-priorities with the actor's SAs 0.866. Measured effect of the weight 4 (the shipped checkpoints
-use it): none beyond noise on that first-SJ agreement (0.75 vs 0.77) or on validation SLA (mixed
-0.818 vs 0.830), so the gap is not a matter of emphasis; the weight stays because it is what the
-shipped checkpoints were trained with.
+this tick; the SAs of waiting SJs are re-decided at later ticks, and with equal weights the
+actor's SA choices were weakest on the first SJ of each request (mostly the ready one). The
+weight 4 of the shipped checkpoints did not measurably close that gap (RESULTS.md section 9); it
+stays because it is what the shipped checkpoints were trained with.
 What closed the gap is an input, not a weight: with the SA time features set to EDF-AC-H's
 planned finishes (``sa_time="planned_finish"``, :mod:`.encoding`) the student of EDF-AC-H agrees
-with its SA on 98-99 % of states instead of 96 %, and meets more deadlines than EDF-H on mixed.
+with its teacher's SA more often and meets more deadlines than EDF-H on mixed (RESULTS.md
+section 1).
 
 An RL agent is then fine-tuned from these weights by :func:`policies.relmas.train.train`.
 Cost: the teacher's simulation is cheap; the updates dominate (one thread).

@@ -76,10 +76,9 @@ class Relmas:
     as the paper; ``"checkpoint"`` (default) uses the checkpoint's ``deploy_max_rq`` (chosen on
     validation seeds; None when absent); ``"trained"`` the cap its states were trained with.
     Why a choice: the LSTM carries over to longer queues than it was trained on, which pays on
-    light / QoS-Medium (RQs of hundreds of SJs; a checkpoint trained at cap 64 meets 42 % of
-    deadlines uncapped against 34 % capped, validation seeds 100-104), and on mixed with
-    planned-finish features (90.0 % against 87.4 %), while the paper-feature mixed checkpoints
-    lose nothing capped, where the uncapped LSTM costs several times more time and energy per tick.
+    light / QoS-Medium (RQs of hundreds of SJs) and on mixed with planned-finish features, while
+    the paper-feature mixed checkpoints lose nothing capped, where the uncapped LSTM costs time
+    and energy in proportion to the queue (figures: RESULTS.md section 9).
     """
 
     name = "relmas"

@@ -10,7 +10,7 @@ import pytest
 import models
 from models.schema import NODE_ATTRIBUTES, check_node
 
-# SPEC.md section 2: (MACs of conv + FC, params = weights + biases + BN scale/shift).
+# docs/modelling.md section 2: (MACs of conv + FC, params = weights + biases + BN scale/shift).
 TOTALS = {
     "squeezenet": (349_151_936, 1_235_496),
     "yolo_lite": (240_004_352, 572_317),

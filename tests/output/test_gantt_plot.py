@@ -42,7 +42,7 @@ def synthetic_run(n_requests: int, seed: int = 0, n_sas: int = 6,
 
     Chain-shaped models on ``n_sas`` identical SAs, Poisson arrivals at about ``load``
     utilisation, QoS factors 1.5-4 of the isolated latency. A non-preemptive list scheduler
-    runs the earliest-ready SJ on the earliest-free SA; about 3% of the requests are dropped at
+    runs the earliest-ready SJ on the earliest-free SA; a few requests are dropped at
     their deadline (their SJs not started by then never run)."""
     rng = np.random.default_rng(seed)
     names = sorted(MODELS)

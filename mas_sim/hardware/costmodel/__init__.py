@@ -1,4 +1,4 @@
-"""Cost model: what each layer of a DNN costs on each sub-accelerator class (SPEC.md section 3).
+"""Cost model: what each layer of a DNN costs on each SA class (docs/modelling.md section 3).
 
 For every (layer, SA class) it gives the stall-free latency (cycles of the 1 GHz system clock),
 DRAM traffic (bytes), the bandwidth needed to run stall-free (bytes/cycle) and energy (pJ).

@@ -26,7 +26,7 @@ from mas_sim.hardware.profile import ModelProfile
 from mas_sim.hardware.spec import SubAcceleratorSpec, SystemSpec
 
 BACKENDS = ("analytical", "zigzag")
-#: The zoo (SPEC.md section 2), used when ``models`` offers no ``available()``.
+#: The zoo (docs/modelling.md section 2), used when ``models`` offers no ``available()``.
 ZOO = ("squeezenet", "yolo_lite", "kws", "alexnet", "inception_v3", "resnet50", "yolov2")
 #: Columns of :func:`evaluate`'s table.
 COLUMNS = ("layer", "op", "macs", "latency_cycles", "dram_bytes", "bandwidth_bytes_per_cycle",
