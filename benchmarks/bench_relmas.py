@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--train-requests", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-training", action="store_true",
-                        help="decision time only (the training episodes take about 10 min)")
+                        help="decision time only (skip the training episodes, which take minutes)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     system = SystemSpec.paper()
