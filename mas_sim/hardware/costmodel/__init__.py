@@ -12,7 +12,8 @@ concern:
 - :mod:`.tiling` tiles each layer into the global buffer (DRAM traffic) and bounds latency by
   global-buffer bandwidth;
 - :mod:`.energy` holds the per-access energies and their sources;
-- :mod:`.analytical` combines them; :mod:`.api` caches and tabulates.
+- :mod:`.analytical` combines them; :mod:`.batch` gives the cost of a batch of ``b`` images
+  (weights shared, the rest ``b`` times); :mod:`.api` caches and tabulates.
 
 ``backend="zigzag"`` reads tables produced with ZigZag (``zigzag-dse``) instead, see
 :mod:`.zigzag_backend`.
@@ -25,6 +26,7 @@ Example::
 
     evaluate("resnet50", eyeriss_small())          # one row per layer
     profile("resnet50", SystemSpec.paper())        # latency/bandwidth/energy [L, 6]
+    profile("alexnet", SystemSpec.paper(), batch=8)  # the same for a batch of 8 images
 """
 
 from mas_sim.hardware.costmodel.analytical import LayerCosts
@@ -37,7 +39,8 @@ from mas_sim.hardware.costmodel.api import (
     profile,
     system_tables,
 )
+from mas_sim.hardware.costmodel.batch import MAX_BATCH, BatchCosts, check_batch
 from mas_sim.hardware.costmodel.row_stationary import array_shape
 
-__all__ = ["BACKENDS", "COLUMNS", "LayerCosts", "array_shape", "clear_cache", "evaluate",
-           "layer_costs", "profile", "system_tables"]
+__all__ = ["BACKENDS", "COLUMNS", "MAX_BATCH", "BatchCosts", "LayerCosts", "array_shape",
+           "check_batch", "clear_cache", "evaluate", "layer_costs", "profile", "system_tables"]

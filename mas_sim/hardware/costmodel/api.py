@@ -20,6 +20,7 @@ import pandas as pd
 from mas_sim.core.errors import ConfigError, ModelError, unknown_name
 from mas_sim.hardware.costmodel import tiling
 from mas_sim.hardware.costmodel.analytical import LayerCosts, analyze
+from mas_sim.hardware.costmodel.batch import BatchCosts, analyze_batch, check_batch, scale_batch
 from mas_sim.hardware.costmodel.energy import NOP_PJ_PER_BIT
 from mas_sim.hardware.costmodel.layers import LayerTable, graph_key, layer_table
 from mas_sim.hardware.profile import ModelProfile
@@ -61,11 +62,12 @@ _Prepared = tuple[LayerTable, tiling.TilingCandidates]
 _prepared: _LRU[tuple[str, str], _Prepared] = _LRU(256)
 _costs: _LRU[tuple[object, ...], LayerCosts] = _LRU(4096)
 _profiles: _LRU[tuple[object, ...], ModelProfile] = _LRU(1024)
+_batch_tilings: _LRU[tuple[object, ...], tiling.BatchTilings] = _LRU(64)
 
 
 def clear_cache() -> None:
     """Forget every cached layer table, cost table and profile."""
-    for cache in (_prepared, _costs, _profiles):
+    for cache in (_prepared, _costs, _profiles, _batch_tilings):
         cache.data.clear()
     zigzag = sys.modules.get("mas_sim.hardware.costmodel.zigzag_backend")
     if zigzag is not None:
@@ -101,12 +103,25 @@ def _check_backend(backend: str) -> None:
 
 
 def _layer_costs(key: tuple[str, str], prepared: _Prepared, sa: SubAcceleratorSpec,
-                 backend: str, nop_pj_per_bit: float) -> LayerCosts:
-    ckey = (key, sa, backend, nop_pj_per_bit)
+                 backend: str, nop_pj_per_bit: float, batch: int = 1) -> LayerCosts:
+    ckey = (key, sa, backend, nop_pj_per_bit) if batch == 1 else (
+        key, sa, backend, nop_pj_per_bit, batch)
     hit = _costs.get(ckey)
     if hit is not None:
         return hit
     table, candidates = prepared
+    if batch > 1:
+        one = _layer_costs(key, prepared, sa, "analytical", nop_pj_per_bit)
+        tkey = (key, sa)
+        bt = _batch_tilings.get(tkey)
+        if bt is None:
+            bt = _batch_tilings.put(tkey, tiling.batch_tilings(table, candidates, sa))
+        costs: LayerCosts = analyze_batch(table, bt, sa, one, batch, nop_pj_per_bit)
+        if backend != "analytical":
+            assert isinstance(costs, BatchCosts)
+            costs = scale_batch(_layer_costs(key, prepared, sa, backend, nop_pj_per_bit), one,
+                                costs)
+        return _costs.put(ckey, costs)
     if backend == "analytical":
         costs = analyze(table, candidates, sa, nop_pj_per_bit)
     else:
@@ -118,28 +133,32 @@ def _layer_costs(key: tuple[str, str], prepared: _Prepared, sa: SubAcceleratorSp
 
 def layer_costs(model_or_graph: str | nx.DiGraph, sa_spec: SubAcceleratorSpec, *,
                 backend: str = "analytical",
-                nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT) -> LayerCosts:
-    """The cached per-layer cost arrays behind :func:`evaluate` (topological order)."""
+                nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT, batch: int = 1) -> LayerCosts:
+    """The cached per-layer cost arrays behind :func:`evaluate` (topological order), for one
+    image or, with ``batch`` in 2..32, a :class:`BatchCosts` of a batch (:mod:`.batch`)."""
     _check_backend(backend)
+    batch = check_batch(batch)
     if not isinstance(sa_spec, SubAcceleratorSpec):
         raise ConfigError(f"expected a SubAcceleratorSpec, got {sa_spec!r}")
     key, prepared = _prepare(model_or_graph)
-    return _layer_costs(key, prepared, sa_spec, backend, float(nop_energy_pj_per_bit))
+    return _layer_costs(key, prepared, sa_spec, backend, float(nop_energy_pj_per_bit), batch)
 
 
 def evaluate(model_or_graph: str | nx.DiGraph, sa_spec: SubAcceleratorSpec, *,
              backend: str = "analytical",
-             nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT) -> pd.DataFrame:
+             nop_energy_pj_per_bit: float = NOP_PJ_PER_BIT, batch: int = 1) -> pd.DataFrame:
     """Cost of every layer of a model on one SA class, one row per layer in topological order.
 
     Columns: ``layer, op, macs`` and ``latency_cycles`` (stall-free, 1 GHz system clock),
     ``dram_bytes``, ``bandwidth_bytes_per_cycle`` (DRAM bytes / latency), ``energy_pj``
     (including DRAM and the NoP at ``nop_energy_pj_per_bit``) and ``utilization`` (MACs /
-    (SA cycles x peak MACs per SA cycle); 0 for pool, add, concat, reorg). The frame is new on
-    every call; the numbers behind it are cached (:func:`layer_costs`).
+    (SA cycles x peak MACs per SA cycle); 0 for pool, add, concat, reorg). With ``batch`` > 1
+    every row is the cost of the layer for that many images at once (``macs`` stays one
+    image's). The frame is new on every call; the numbers behind it are cached
+    (:func:`layer_costs`).
     """
     costs = layer_costs(model_or_graph, sa_spec, backend=backend,
-                        nop_energy_pj_per_bit=nop_energy_pj_per_bit)
+                        nop_energy_pj_per_bit=nop_energy_pj_per_bit, batch=batch)
     table = _prepare(model_or_graph)[1][0]
     return pd.DataFrame({
         "layer": list(table.layers), "op": list(table.op), "macs": table.macs.astype(np.int64),
@@ -150,22 +169,27 @@ def evaluate(model_or_graph: str | nx.DiGraph, sa_spec: SubAcceleratorSpec, *,
 
 
 def profile(model_or_graph: str | nx.DiGraph, system: SystemSpec, *,
-            backend: str = "analytical") -> ModelProfile:
+            backend: str = "analytical", batch: int = 1) -> ModelProfile:
     """The :class:`ModelProfile` of a model on ``system``: column ``m`` = SA ``m``.
 
     Costs are computed once per distinct SA class and repeated for its instances. The result is
-    cached by (model, the system's SAs, NoP energy, backend), so a DRAM-bandwidth sweep reuses it.
+    cached by (model, the system's SAs, NoP energy, backend, batch), so a DRAM-bandwidth sweep
+    reuses it. ``batch`` in 2..32 gives the costs of a batch of that many images (:mod:`.batch`);
+    ``batch=1`` is the one-image profile itself.
     """
     _check_backend(backend)
+    batch = check_batch(batch)
     if not isinstance(system, SystemSpec):
         raise ConfigError(f"expected a SystemSpec, got {system!r}")
     key, prepared = _prepare(model_or_graph)
     nop = float(system.nop_energy_pj_per_bit)
-    pkey = (key, system.sub_accelerators, nop, backend)
+    pkey = (key, system.sub_accelerators, nop, backend) if batch == 1 else (
+        key, system.sub_accelerators, nop, backend, batch)
     hit = _profiles.get(pkey)
     if hit is not None:
         return hit
-    per_class = {sa: _layer_costs(key, prepared, sa, backend, nop) for sa in system.sa_classes}
+    per_class = {sa: _layer_costs(key, prepared, sa, backend, nop, batch)
+                 for sa in system.sa_classes}
     columns = [per_class[sa] for sa in system.sub_accelerators]
     table = prepared[0]
     result = ModelProfile(

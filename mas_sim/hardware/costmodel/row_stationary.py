@@ -73,6 +73,9 @@ class RowStationaryMapping:
     """PE-buffer (register file) accesses: 4 per MAC (filter, input, psum read, psum write)."""
     array_bytes: FloatArray
     """Bytes moved between the global buffer and the PE array (multicast counted once)."""
+    weight_array_bytes: FloatArray
+    """The weights' share of :attr:`array_bytes` (filter rows, once per strip): what a batch of
+    images shares, since the filter rows stay in the PE buffers while the images' rows pass."""
 
 
 def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> RowStationaryMapping:
@@ -97,7 +100,8 @@ def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> RowStationaryMapping:
     q = np.minimum(c_fold, np.maximum(1.0, np.floor(slots / p)))
     input_passes = np.ceil(m_fold / p)      # inputs re-sent once per batch of p filters
     psum_passes = np.ceil(c_fold / q)       # psums leave the array once per batch of q channels
-    array_bytes = (t.input_bytes * input_passes + t.weight_bytes * e_fold
+    weight_array_bytes = t.weight_bytes * e_fold
+    array_bytes = (t.input_bytes * input_passes + weight_array_bytes
                    + t.output_bytes * (1.0 + 2.0 * ACC_BYTES * (psum_passes - 1.0)))
     mac = t.is_mac
     zero = np.zeros_like(cycles)
@@ -105,4 +109,5 @@ def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> RowStationaryMapping:
         cycles=np.where(mac, cycles, zero),
         pe_accesses=np.where(mac, 4.0 * t.macs, zero),
         array_bytes=np.where(mac, array_bytes, zero),
+        weight_array_bytes=np.where(mac, weight_array_bytes, zero),
     )

@@ -36,6 +36,9 @@ class WeightStationaryMapping:
     write per V MACs."""
     array_bytes: FloatArray
     """Bytes moved between the global buffer and the PEs (multicast counted once)."""
+    weight_array_bytes: FloatArray
+    """The weights' share of :attr:`array_bytes` (each weight loaded once into its PE): what a
+    batch of images shares, since the weights stay in the PEs while the images stream past."""
 
 
 def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> WeightStationaryMapping:
@@ -54,4 +57,5 @@ def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> WeightStationaryMapping
         cycles=np.where(mac, cycles, zero),
         pe_accesses=np.where(mac, t.macs * (2.0 + 2.0 / lanes), zero),
         array_bytes=np.where(mac, array_bytes, zero),
+        weight_array_bytes=np.where(mac, t.weight_bytes, zero),
     )
