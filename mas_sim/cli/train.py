@@ -1,26 +1,124 @@
-"""``mas-sim train relmas``: train a RELMAS scheduler (needs torch; see policies.relmas)."""
+"""``mas-sim train relmas``: train a RELMAS scheduler (needs torch; see policies.relmas).
+
+The options are generated from the dataclass configs (:mod:`mas_sim.cli.config_options`): one
+per field of :class:`~policies.relmas.config.TrainConfig` (bar ``period``, given in us as
+``--period-us``, and ``imitation``), of :class:`~policies.relmas.ddpg.DDPGConfig` (no prefix),
+:class:`~policies.relmas.imitation.ImitationConfig` (``--imitation-*``; ``--imitate TEACHER``
+turns the warm start on) and :class:`~policies.relmas.reward.RewardConfig` (``--reward-*``).
+The base they apply to is, first found: ``--preset NAME`` (:mod:`policies.relmas.presets`), the
+configuration stored in the ``--resume`` checkpoint, the dataclasses' defaults.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
 from typing import Any
+
+from mas_sim.cli.config_options import add_config_options, given_values, replace_given
+from mas_sim.core.errors import ConfigError
+from mas_sim.core.files import check_writable
+
+#: Fields of TrainConfig with a hand-written option (or none).
+_CUSTOM = ("period", "imitation", "ddpg", "reward")
 
 
 def add_parser(sub: Any) -> None:
     """Register ``train``."""
-    p = sub.add_parser("train", help="train a learning scheduler (relmas)",
-                       description="Train RELMAS (DDPG + LSTM) on a scenario.")
+    p = sub.add_parser(
+        "train", help="train a learning scheduler (relmas)",
+        description="Train RELMAS (DDPG + LSTM) on a scenario. Every option defaults to the "
+                    "dataclass value shown, or to the --preset's value, or, with --resume and "
+                    "no --preset, to the resumed run's value.")
     p.add_argument("algorithm", choices=["relmas"])
-    p.set_defaults(handler=main, train_parser=p)
+    p.set_defaults(handler=main)
     try:
-        from policies.relmas.train import add_train_arguments
-    except ImportError:
+        add_train_arguments(p)
+    except ImportError:  # torch missing: `train` then says so when run
         return
-    add_train_arguments(p)
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``mas-sim train relmas`` (module docstring)."""
+    from policies.relmas.config import TrainConfig
+    from policies.relmas.ddpg import DDPGConfig
+    from policies.relmas.imitation import ImitationConfig
+    from policies.relmas.presets import PRESETS
+    from policies.relmas.reward import RewardConfig
+
+    names = ", ".join(f"{p.name} ({p.description})" for p in PRESETS.values())
+    parser.add_argument("--preset", default=None, metavar="NAME", choices=sorted(PRESETS),
+                        help=f"start from a named recipe: {names}")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_config_options(parser, TrainConfig, skip=_CUSTOM)
+    parser.add_argument("--period-us", type=float, default=argparse.SUPPRESS, metavar="X",
+                        help="scheduling period Ts in us (default: the scenario's)")
+    g = parser.add_argument_group("DDPG")
+    add_config_options(g, DDPGConfig, dest_prefix="ddpg_")
+    g = parser.add_argument_group("imitation warm start (beyond the paper)")
+    g.add_argument("--imitate", default=argparse.SUPPRESS, metavar="POLICY",
+                   help="imitate this heuristic by DAgger first (e.g. edf-ac-h); none: no warm "
+                        "start")
+    add_config_options(g, ImitationConfig, flag_prefix="imitation-", dest_prefix="imitation_",
+                       skip=("teacher",))
+    g = parser.add_argument_group("reward")
+    add_config_options(g, RewardConfig, flag_prefix="reward-", dest_prefix="reward_")
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~policies.relmas.config.TrainConfig` of parsed options (module docstring)."""
+    from policies.relmas.config import TrainConfig
+    from policies.relmas.imitation import ImitationConfig
+    from policies.relmas.presets import preset
+
+    if args.preset is not None:
+        base = preset(args.preset).config
+    elif getattr(args, "resume", None) is not None:
+        from policies.relmas.checkpoint import load_checkpoint
+
+        base = TrainConfig.from_dict(load_checkpoint(args.resume).config)
+        base = replace(base, out=args.resume)  # continue in place unless --out says otherwise
+    else:
+        base = TrainConfig()
+    extra: dict[str, Any] = {}
+    if hasattr(args, "period_us"):
+        if not args.period_us > 0:
+            raise ConfigError(f"--period-us = {args.period_us!r}, expected a positive number")
+        extra["period"] = args.period_us * 1000.0
+    extra["ddpg"] = replace_given(base.ddpg, args, dest_prefix="ddpg_")
+    extra["reward"] = replace_given(base.reward, args, dest_prefix="reward_")
+    extra["imitation"] = _imitation(base.imitation, args, ImitationConfig)
+    return replace_given(base, args, skip=_CUSTOM, extra=extra)
+
+
+def _imitation(base: Any, args: argparse.Namespace, cls: type) -> Any:
+    given = given_values(args, cls, dest_prefix="imitation_", skip=("teacher",))
+    teacher = getattr(args, "imitate", None)
+    if teacher is not None and teacher.lower() == "none":
+        return None
+    if teacher is not None:
+        return replace(base or cls(), teacher=teacher, **given)
+    if base is None:
+        if given:
+            flags = ", ".join("--imitation-" + k.replace("_", "-") for k in given)
+            raise ConfigError(f"{flags} given without --imitate POLICY (no warm start)")
+        return None
+    return replace(base, **given)
 
 
 def main(args: argparse.Namespace) -> int:
-    """Hand over to the RELMAS trainer."""
-    from policies.relmas.train import train_main
+    """Train; print where the last state and the best weights went; exit code 0."""
+    from policies.relmas.train import train
 
-    return int(train_main(args))
+    config = config_from_args(args)
+    check_writable(config.out)
+    result = train(config, progress=not args.no_progress)
+    done = int(result.history[-1]["episode"]) if result.history else 0
+    line = f"saved {result.checkpoint} (last state, episode {done}, resumable with --resume)"
+    if result.best_checkpoint is not None:
+        line += (f" and {result.best_checkpoint} (best eval SLA {result.best_eval_sla:.3f}, "
+                 f"episode {result.best_episode})")
+    print(line, file=sys.stderr)
+    return 0
+

@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from mas_sim.core.errors import ConfigError
+
 
 def _default_mode() -> int:
     # mkstemp creates 0o600 files; a finished output should get the mode a plain open() would
@@ -67,3 +69,24 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically, encoded as ``encoding``; return the path."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def check_writable(path: str | os.PathLike[str], what: str = "output") -> None:
+    """Raise :class:`~mas_sim.core.errors.ConfigError` (one line) unless :func:`atomic_path`
+    could write ``path``: it must not be a directory, and a file must be creatable in its
+    directory (or, if that does not exist yet, in the nearest existing ancestor). Probed by
+    creating and removing a temporary file, which also catches read-only file systems and
+    holds for root. Call it before a long run, so that the run is not lost at the end."""
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"{what} {str(target)!r} is a directory, expected a file path")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(target)!r} cannot be written: {exc.strerror or exc}"
+                          ) from None
+    os.close(fd)
+    os.unlink(name)

@@ -56,7 +56,7 @@ class Checkpoint:
     @property
     def deploy_max_rq(self) -> int | None:
         """The cap on SJs the policy runs with by default (``config["deploy_max_rq"]``, chosen
-        on validation seeds by :func:`policies.relmas.train.choose_deploy_cap`); None: the
+        on validation seeds by :func:`policies.relmas.evaluation.choose_deploy_cap`); None: the
         whole RQ, as the paper."""
         cap = self.config.get("deploy_max_rq")
         return None if cap is None else int(cap)

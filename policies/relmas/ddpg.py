@@ -18,6 +18,7 @@ CPU only; the trainer sets ``torch.set_num_threads(1)``.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,11 +82,12 @@ class DDPGConfig:
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"ddpg {name} = {value!r}, expected a number in [0, 1]")
         for name in ("actor_lr", "critic_lr", "reward_scale", "max_grad_norm"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"ddpg {name} = {getattr(self, name)!r}, expected > 0")
-        if not self.exploration_noise >= 0:
+            if not 0 < getattr(self, name) < math.inf:
+                raise ConfigError(f"ddpg {name} = {getattr(self, name)!r}, expected a finite "
+                                  "number > 0")
+        if not 0 <= self.exploration_noise < math.inf:
             raise ConfigError(f"ddpg exploration_noise = {self.exploration_noise!r}, "
-                              "expected >= 0")
+                              "expected a finite number >= 0")
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,6 +31,7 @@ Cost: the teacher's simulation is cheap; the updates dominate (one thread).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -81,8 +82,9 @@ class ImitationConfig:
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"imitation {name} = {value!r}, expected a positive integer")
         for name in ("lr", "sa_temperature", "ready_weight"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"imitation {name} = {getattr(self, name)!r}, expected > 0")
+            if not 0 < getattr(self, name) < math.inf:
+                raise ConfigError(f"imitation {name} = {getattr(self, name)!r}, expected a "
+                                  "finite number > 0")
 
 
 @dataclass(frozen=True, eq=False)

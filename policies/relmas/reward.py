@@ -15,12 +15,14 @@ the others it is the projection under the current schedule, as the paper asks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from mas_sim.core.errors import ConfigError
 from mas_sim.sim.view import Schedule, SchedulerView
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,6 +42,12 @@ class RewardConfig:
     """Weight of the normalised slack ``(deadline - f) / q``."""
     delta: float = 0.01
     """Weight of SJs projected to finish after the next tick (``f >= t + Ts``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("alpha", "beta", "gamma", "delta"):
+            value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ConfigError(f"reward {name} = {value!r}, expected a finite number")
 
 
 def tick_reward(view: SchedulerView, finish: npt.ArrayLike,

@@ -1,236 +1,90 @@
-"""Training RELMAS with DDPG on simulated episodes (``mas-sim train relmas``: :func:`train_main`).
+"""The RELMAS training loop: DDPG (:mod:`.ddpg`) on simulated episodes, in small steps.
 
-Read top to bottom:
+Read top to bottom (:class:`Trainer`):
 
-1. Every episode is a fresh workload (``build_workload`` of the configured scenario) from a
-   *training* seed ``10**6 x (1 + seed) + episode``; evaluation seeds (default 0..4) are never
-   used for training (a clash is refused).
-2. At each scheduler tick the RQ is encoded (capped at ``max_rq`` SJs), the actor acts with
-   Gaussian exploration noise, the engine runs the period, and the transition
+1. :meth:`Trainer.__init__` builds the agent, the replay buffer and the encoder for the
+   configured scenario (:mod:`.scenarios`), or restores them from ``config.resume``.
+2. :meth:`Trainer.warm_start` (optional, beyond the paper): the actor first learns a heuristic by
+   DAgger (:mod:`.imitation`), its target copies it, and the imitated actor is evaluated
+   (history row of episode 0). The critic alone then learns for ``ddpg.critic_warmup`` update
+   rounds before the actor follows it.
+3. :meth:`Trainer.play_episode`: every episode is a fresh workload of *training* seed
+   :func:`~policies.relmas.config.training_seed`. At each scheduler tick
+   (:meth:`Trainer.play_tick`) the RQ is encoded (capped at ``ddpg.max_rq`` SJs), the actor acts
+   with Gaussian exploration noise, the engine runs the period, and the transition
    ``(s_t, a_t, r_t, s_{t+1} = residual RQ, done)`` goes into the replay buffer; after
    ``learning_starts`` transitions every ``update_every``-th tick makes ``updates_per_step``
-   DDPG updates.
-3. Optionally (``imitation``, beyond the paper) the actor first learns a heuristic by DAgger
-   (:mod:`.imitation`), its targets copy it, and the critic alone learns for
-   ``ddpg.critic_warmup`` update rounds before the actor follows the critic: a warm start for
-   short budgets. The imitated actor is evaluated first (history row of episode 0).
-4. Every ``eval_every`` episodes the deterministic policy (over the whole RQ, as
-   :class:`Relmas` deploys a checkpoint by default) runs on the evaluation seeds; the SLA
-   satisfaction goes to ``<out>.csv`` and the learning curve to ``<out>.png``, and the checkpoint
-   ``<out>`` is saved atomically with the optimizer states, so ``resume`` continues the run (the
-   replay buffer is not saved: a resumed run refills it before learning again). The weights of
-   the best evaluation so far also go to ``<out stem>.best.pt`` (no resume state). Evaluation
-   seeds select that checkpoint: measure final quality on other seeds.
+   DDPG updates (:meth:`Trainer.learn`).
+4. Every ``eval_every`` episodes (and after the last) the deterministic policy runs over the
+   whole RQ, as :class:`~policies.relmas.policy.Relmas` deploys a checkpoint by default, on the
+   evaluation seeds (:mod:`.evaluation`).
+5. Callbacks (:mod:`.callbacks`) save the resumable checkpoint, the best weights, the CSV
+   history and the learning curve at each evaluation, and show progress. The replay buffer is
+   not saved: a resumed run refills it before learning again, so it continues the work from
+   the last evaluation but does not replay an uninterrupted run bit for bit.
 
+The configuration is :class:`~policies.relmas.config.TrainConfig`; named recipes are in
+:mod:`.presets`; the command line is ``mas-sim train relmas`` (:mod:`mas_sim.cli.train`).
 CPU only: ``torch.set_num_threads(1)`` (the machine's cores run several experiments).
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import io
+import copy
 import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from mas_sim.core.errors import ConfigError, unknown_name
-from mas_sim.core.files import atomic_path, atomic_write_text
+from mas_sim.core.errors import ConfigError
 from mas_sim.hardware import SystemSpec
-from mas_sim.hardware.profile import ModelProfile
-from mas_sim.sim.engine import EngineConfig, Simulation
 from mas_sim.sim.view import Schedule, SchedulerView
-from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
-from policies.relmas.checkpoint import load_checkpoint, save_checkpoint, set_deploy_max_rq
-from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
-from policies.relmas.encoding import (
-    SA_TIMES,
-    TIME_ENCODINGS,
-    Array32,
-    Normalisation,
-    StateEncoder,
-    decode,
-    num_actions,
-    num_features,
+from policies.relmas.callbacks import (
+    Callback,
+    ChooseDeployCap,
+    PlotHistory,
+    ProgressBar,
+    SaveCheckpoint,
+    WriteHistory,
+    best_path,
 )
-from policies.relmas.imitation import ImitationConfig, ImitationResult, imitate
+from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
+from policies.relmas.config import (
+    ANY,
+    IMITATION_SEED_OFFSET,
+    LINEAR_TIME_UNIT_PERIODS,
+    TrainConfig,
+    training_seed,
+)
+from policies.relmas.ddpg import DDPG, ReplayBuffer, Transition, collate
+from policies.relmas.encoding import Array32, StateEncoder, decode, num_actions, num_features
+from policies.relmas.evaluation import choose_deploy_cap, evaluate
+from policies.relmas.history import CSV_COLUMNS, Row, plot_history, write_history
+from policies.relmas.imitation import ImitationResult, imitate
+from policies.relmas.networks import Actor, Critic
 from policies.relmas.policy import Relmas
 from policies.relmas.reward import Forecaster
-from policies.relmas.rollout import Episode, Outcomes, Step
+from policies.relmas.rollout import Episode, Step
+from policies.relmas.scenarios import (
+    Scenario,
+    period_of,
+    scenario_choices,
+    scenario_for,
+    training_normalisation,
+)
 
-#: The value of ``workload`` / ``qos`` that trains one policy for every set / level.
-ANY = "any"
-
-
-Scenario = Callable[[int, int], Workload]
-"""``scenario(seed, requests) -> Workload`` builds one episode's workload."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """What to train on and for how long."""
-
-    workload: str = "mixed"
-    """Workload set: light, heavy or mixed; ``any`` trains a generalist (:func:`scenario_for`)."""
-    qos: str = "medium"
-    """QoS level: low, medium or high; ``any`` trains a generalist over the three levels."""
-    hidden: int = 256
-    """LSTM hidden size h of actor and critic."""
-    episodes: int = 100
-    """Training episodes in all (a resumed run counts the episodes already done)."""
-    requests: int = 100
-    """Requests per training episode."""
-    seed: int = 0
-    """Seeds the networks, the noise, the sampling and the training workloads."""
-    eval_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    """Workload seeds of the held-out evaluation (never used for training)."""
-    eval_requests: int = 200
-    """Requests per evaluation run."""
-    eval_every: int = 5
-    """Evaluate (and save) every this many episodes, and after the last."""
-    out: str = "relmas.pt"
-    """Checkpoint path; the CSV and PNG go beside it (same stem)."""
-    resume: str | None = None
-    """Checkpoint to continue from (its networks, optimizers and progress)."""
-    load: float | None = None
-    """Load factor rho of the workloads (None: the scenario default)."""
-    period: float | None = None
-    """Scheduling period Ts, cycles (None: the scenario default)."""
-    imitation: ImitationConfig | None = None
-    """DAgger warm start on a heuristic (:mod:`.imitation`); None: pure DDPG, as the paper."""
-    max_minutes: float | None = None
-    """Stop (evaluate and save) once this much wall time has passed, minutes."""
-    time_encoding: str = "log"
-    """Encoding of latencies and busy times, ``"log"`` or ``"linear"`` (:mod:`.encoding`)."""
-    time_unit_periods: float | None = None
-    """The encoder's time unit in scheduling periods (None: 1 for ``log``,
-    :data:`LINEAR_TIME_UNIT_PERIODS` for ``linear``); ``log1p(t / unit)`` is linear below it."""
-    sa_time: str = "latency"
-    """Per-SA time features: ``"latency"`` (the paper) or ``"planned_finish"`` (encoding)."""
-    ddpg: DDPGConfig = field(default_factory=DDPGConfig)
-    """Learning hyper-parameters."""
-
-    def __post_init__(self) -> None:
-        for name in ("hidden", "episodes", "requests", "eval_requests", "eval_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} = {value!r}, expected a positive integer")
-        if self.workload != ANY and self.workload not in WORKLOAD_SETS:
-            raise ConfigError(unknown_name("workload", self.workload, [*WORKLOAD_SETS, ANY]))
-        if self.qos != ANY and self.qos not in QOS_LEVELS:
-            raise ConfigError(unknown_name("QoS level", self.qos, [*QOS_LEVELS, ANY]))
-        if self.time_encoding not in TIME_ENCODINGS:
-            raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
-        if self.sa_time not in SA_TIMES:
-            raise ConfigError(unknown_name("SA time feature", self.sa_time, SA_TIMES))
-        if self.time_unit_periods is not None and not (
-                math.isfinite(self.time_unit_periods) and self.time_unit_periods > 0):
-            raise ConfigError(f"time_unit_periods = {self.time_unit_periods!r}, expected a "
-                              "positive number of periods")
-        if self.hidden % 2:
-            raise ConfigError(f"hidden = {self.hidden}, expected an even number (FC h/2)")
-        if not self.eval_seeds:
-            raise ConfigError("eval_seeds is empty, expected at least one seed")
-        clash = set(self.eval_seeds) & {training_seed(self.seed, e) for e in range(self.episodes)}
-        if clash:
-            raise ConfigError(f"eval_seeds {sorted(clash)} are also training seeds")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values (lists for tuples), as stored in the checkpoint."""
-        d = asdict(self)
-        d["eval_seeds"] = list(self.eval_seeds)
-        return d
-
-
-#: Time unit of the linear encoding, in scheduling periods: the zoo's layers then encode as
-#: about 0.003 to 10 (a log encoding uses one period).
-LINEAR_TIME_UNIT_PERIODS = 10.0
-
-#: Training seeds of the imitation rounds start here (DDPG episodes use 0, 1, ...).
-IMITATION_SEED_OFFSET = 500_000
-
-
-def training_seed(seed: int, episode: int) -> int:
-    """Workload seed of training episode ``episode`` (disjoint from small evaluation seeds)."""
-    return 10**6 * (1 + seed) + episode
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced."""
-
-    checkpoint: Path
-    """The saved checkpoint."""
-    history: list[dict[str, float]]
-    """One row per episode (see :data:`CSV_COLUMNS`)."""
-    best_eval_sla: float
-    """Best mean evaluation SLA satisfaction seen."""
-
-
-CSV_COLUMNS = ("episode", "steps", "wall_s", "train_reward", "train_sla", "critic_loss",
-               "actor_loss", "eval_sla", "eval_sla_min")
-
-
-def scenario_choices(config: TrainConfig) -> list[tuple[str, str]]:
-    """The (workload set, QoS level) pairs the run trains on, in a fixed order."""
-    workloads = sorted(WORKLOAD_SETS) if config.workload == ANY else [config.workload]
-    levels = sorted(QOS_LEVELS) if config.qos == ANY else [config.qos]
-    return [(w, q) for w in workloads for q in levels]
-
-
-def scenario_for(system: SystemSpec, config: TrainConfig) -> Scenario:
-    """Workloads of the configured scenario through
-    :func:`mas_sim.workload.scenario.build_workload`.
-
-    With ``any`` workload set or QoS level, seed ``s`` takes pair ``s mod n`` of
-    :func:`scenario_choices` (n pairs): consecutive evaluation seeds cover every pair.
-    """
-    from mas_sim.workload.scenario import DEFAULT_LOAD, Scenario, build_workload
-
-    choices = scenario_choices(config)
-    base = Scenario(load=DEFAULT_LOAD if config.load is None else config.load,
-                    period=period_of(config))
-
-    def build(seed: int, requests: int) -> Workload:
-        workload, qos = choices[seed % len(choices)]
-        return build_workload(system, replace(base, workload=workload, qos=qos, seed=seed,
-                                              requests=requests))
-
-    return build
-
-
-def training_normalisation(system: SystemSpec, config: TrainConfig, period: float,
-                           scenario: Scenario) -> Normalisation:
-    """The encoder scales of every model the run can meet (all pairs of
-    :func:`scenario_choices`; probed through ``scenario`` so custom scenarios work too)."""
-    profiles: dict[str, ModelProfile] = {}
-    for seed in range(len(scenario_choices(config))):
-        profiles.update(scenario(config.eval_seeds[0] + seed, 1).profiles)
-    periods = config.time_unit_periods
-    if periods is None:
-        periods = LINEAR_TIME_UNIT_PERIODS if config.time_encoding == "linear" else 1.0
-    unit = period * periods
-    return Normalisation.for_profiles(profiles, time_unit=unit,
-                                      dram_bandwidth=system.dram_bandwidth,
-                                      time_encoding=config.time_encoding,
-                                      sa_time=config.sa_time)
-
-
-def period_of(config: TrainConfig) -> float:
-    """The scheduling period of the run, cycles."""
-    if config.period is not None:
-        return config.period
-    from mas_sim.workload.scenario import DEFAULT_PERIOD
-
-    return DEFAULT_PERIOD
-
+__all__ = [  # the names callers used before the split stay importable from here
+    "ANY", "CSV_COLUMNS", "IMITATION_SEED_OFFSET", "LINEAR_TIME_UNIT_PERIODS", "Scenario",
+    "TrainConfig", "TrainResult", "Trainer", "best_path", "choose_deploy_cap", "evaluate",
+    "period_of", "play_tick", "plot_history", "scenario_choices", "scenario_for", "train",
+    "training_normalisation", "training_seed", "write_history",
+]
 
 Decide = Callable[[SchedulerView, Array32], tuple[Schedule, Array32]]
 """``decide(view, state) -> (schedule, action)``: how a tick is acted on while collecting."""
@@ -255,311 +109,280 @@ def play_tick(ep: Episode, encoder: StateEncoder, decide: Decide) -> tuple[Trans
     return Transition(state, action, step.reward, next_state, step.done), step
 
 
-def evaluate(actor_policy: Relmas, system: SystemSpec, scenario: Scenario,
-             seeds: Sequence[int], requests: int, period: float) -> list[float]:
-    """SLA satisfaction (met / requests) of the deterministic policy on each seed's workload."""
-    slas = []
-    for seed in seeds:
-        outcomes = Outcomes()
-        actor_policy.reset(system, seed)
-        Simulation(system, scenario(seed, requests), actor_policy,
-                   EngineConfig(period=period), observers=[outcomes]).run()
-        slas.append(outcomes.met / requests)
-    return slas
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    checkpoint: Path
+    """The last state (resumable)."""
+    history: list[Row]
+    """One row per episode (see :data:`~policies.relmas.history.CSV_COLUMNS`)."""
+    best_eval_sla: float
+    """Best mean evaluation SLA satisfaction seen (-1 if nothing was evaluated)."""
+    best_checkpoint: Path | None = None
+    """The weights of that evaluation (``<stem>.best.pt``), if written."""
+    best_episode: int | None = None
+    """The episode of that evaluation (0: the imitated actor)."""
+    deploy_cap: dict[str, float] | None = None
+    """With ``choose_deploy_cap``: validation SLA over the whole RQ (``none``) and capped
+    (``cap``) of the best weights."""
 
 
-def train(config: TrainConfig, *, system: SystemSpec | None = None,
-          scenario: Scenario | None = None, forecaster: Forecaster | None = None,
-          progress: bool = True) -> TrainResult:
-    """Run the training loop of the module docstring; returns the checkpoint and history."""
-    torch.set_num_threads(1)
-    system = system or SystemSpec.paper()
-    scenario = scenario or scenario_for(system, config)
-    period = period_of(config)
-    cfg = config.ddpg
-    m = system.num_sas
-    norm = training_normalisation(system, config, period, scenario)
-    agent = DDPG(num_features(m), num_actions(m), config.hidden, cfg, seed=config.seed)
-    rng = np.random.default_rng(config.seed)
-    history: list[dict[str, float]] = []
-    start_episode, steps, updates, wall_before = 0, 0, 0, 0.0
-    if config.resume:
-        ckpt = load_checkpoint(config.resume, num_sas=m, hidden=config.hidden)
-        if ckpt.normalisation.model_names != norm.model_names:
+@dataclass
+class _Best:
+    """The best evaluation so far: its weights (copies) and where it was."""
+
+    actor: Actor
+    critic: Critic
+    eval_sla: float
+    episode: int
+
+
+class Trainer:
+    """The state of one training run and its steps (module docstring)."""
+
+    def __init__(self, config: TrainConfig, *, system: SystemSpec | None = None,
+                 scenario: Scenario | None = None, forecaster: Forecaster | None = None,
+                 callbacks: Sequence[Callback] = ()) -> None:
+        torch.set_num_threads(1)
+        self.config = config
+        self.system = system or SystemSpec.paper()
+        self.scenario = scenario or scenario_for(self.system, config)
+        self.period = period_of(config)
+        self.forecaster = forecaster
+        self.callbacks = list(callbacks)
+        self.out = Path(config.out)
+        cfg = config.ddpg
+        m = self.system.num_sas
+        self.norm = training_normalisation(self.system, config, self.period, self.scenario)
+        self.agent = DDPG(num_features(m), num_actions(m), config.hidden, cfg, seed=config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self.history: list[Row] = []
+        self.episode = 0
+        """Episodes done."""
+        self.steps = 0
+        """Ticks (environment steps) collected."""
+        self.updates = 0
+        """DDPG update rounds made."""
+        self.wall_before = 0.0
+        """Training wall time of the earlier runs of a resumed training, s."""
+        self.best: _Best | None = None
+        self.resumed = config.resume is not None
+        if config.resume is not None:
+            self.restore(config.resume)
+        self.buffer = ReplayBuffer(cfg.buffer_size)
+        self.encoder = StateEncoder(self.norm, cfg.max_rq)
+        self.eval_policy = Relmas.from_actor(self.agent.actor, self.norm)  # the whole RQ
+        self.started = time.perf_counter()
+
+    # -- resume and files ----------------------------------------------------------------------
+    def restore(self, path: str) -> None:
+        """Networks, optimizers, progress, history and best weights of checkpoint ``path``."""
+        ckpt = load_checkpoint(path, num_sas=self.system.num_sas, hidden=self.config.hidden)
+        if ckpt.normalisation.model_names != self.norm.model_names:
             raise ConfigError(f"resume: checkpoint models {list(ckpt.normalisation.model_names)}"
-                              f" differ from the scenario's {list(norm.model_names)}")
-        norm = ckpt.normalisation
+                              f" differ from the scenario's {list(self.norm.model_names)}")
+        self.norm = ckpt.normalisation
         state = dict(ckpt.training or {})
-        agent.load_state_dict({"actor": ckpt.actor, "critic": ckpt.critic,
-                               **dict(state.get("agent", {}))})
-        start_episode = int(state.get("episode", 0))
-        steps = int(state.get("steps", 0))
-        updates = int(state.get("updates", 0))
-        wall_before = float(state.get("wall_s", 0.0))
-        history = [dict(row) for row in state.get("history", [])]
+        self.agent.load_state_dict({"actor": ckpt.actor, "critic": ckpt.critic,
+                                    **dict(state.get("agent", {}))})
+        self.episode = int(state.get("episode", 0))
+        self.steps = int(state.get("steps", 0))
+        self.updates = int(state.get("updates", 0))
+        self.wall_before = float(state.get("wall_s", 0.0))
+        self.history = [dict(row) for row in state.get("history", [])]
         if "rng" in state:
-            rng.bit_generator.state = state["rng"]
-    eval_policy = Relmas.from_actor(agent.actor, norm)  # the whole RQ, as deployed
-    buffer = ReplayBuffer(cfg.buffer_size)
-    encoder = StateEncoder(norm, cfg.max_rq)
-    out = Path(config.out)
-    started = time.perf_counter()
+            self.rng.bit_generator.state = state["rng"]
+        best = state.get("best")
+        if best is not None:
+            self.best = _Best(copy.deepcopy(self.agent.actor), copy.deepcopy(self.agent.critic),
+                              float(best["eval_sla"]), int(best["episode"]))
+            self.best.actor.load_state_dict(best["actor"])
+            self.best.critic.load_state_dict(best["critic"])
 
-    def save(episode: int, wall: float, best_so_far: bool) -> None:
-        training = {"agent": agent.state_dict(), "episode": episode, "steps": steps,
-                    "updates": updates, "wall_s": wall, "rng": rng.bit_generator.state,
-                    "history": history}
-        save_checkpoint(out, actor=agent.actor, critic=agent.critic, normalisation=norm,
-                        config=config.to_dict(), training=training)
-        if best_so_far:
-            save_checkpoint(best_path(out), actor=agent.actor, critic=agent.critic,
-                            normalisation=norm, config=config.to_dict())
-        write_history(out.with_suffix(".csv"), history)
-        plot_history(out.with_suffix(".png"), history, config)
+    def training_state(self) -> dict[str, Any]:
+        """What :meth:`restore` reads back (stored under ``training`` in the checkpoint)."""
+        state: dict[str, Any] = {
+            "agent": self.agent.state_dict(), "episode": self.episode, "steps": self.steps,
+            "updates": self.updates, "wall_s": self.wall_s(), "rng": self.rng.bit_generator.state,
+            "history": self.history}
+        if self.best is not None:
+            state["best"] = {"actor": self.best.actor.state_dict(),
+                             "critic": self.best.critic.state_dict(),
+                             "eval_sla": self.best.eval_sla, "episode": self.best.episode}
+        return state
 
-    if config.imitation is not None and not config.resume:
-        warm_start(agent, config.imitation, system, scenario, config, period, encoder, rng)
-        slas = evaluate(eval_policy, system, scenario, config.eval_seeds,
-                        config.eval_requests, period)
-        history.append({"episode": 0.0, "steps": 0.0,
-                        "wall_s": time.perf_counter() - started, "train_reward": math.nan,
-                        "train_sla": math.nan, "critic_loss": math.nan,
-                        "actor_loss": math.nan, "eval_sla": float(np.mean(slas)),
-                        "eval_sla_min": float(np.min(slas))})
-        save(0, history[-1]["wall_s"], True)
-    best = max((row["eval_sla"] for row in history if not math.isnan(row["eval_sla"])),
-               default=-1.0)
-    bar = _progress(config.episodes, start_episode, progress)
+    def save(self, path: Path) -> None:
+        """The resumable checkpoint, atomically."""
+        save_checkpoint(path, actor=self.agent.actor, critic=self.agent.critic,
+                        normalisation=self.norm, config=self.config.to_dict(),
+                        training=self.training_state())
 
-    def explore(view: SchedulerView, state: Array32) -> tuple[Schedule, Array32]:
-        action = agent.act(state, cfg.exploration_noise, rng)
+    def save_best(self, path: Path) -> None:
+        """The best evaluation's weights (no resume state), atomically."""
+        assert self.best is not None
+        save_checkpoint(path, actor=self.best.actor, critic=self.best.critic,
+                        normalisation=self.norm, config=self.config.to_dict())
+
+    def wall_s(self) -> float:
+        """Training wall time so far, earlier runs of a resumed training included, s."""
+        return self.wall_before + time.perf_counter() - self.started
+
+    # -- the steps -----------------------------------------------------------------------------
+    def warm_start(self) -> None:
+        """DAgger on ``config.imitation.teacher`` (:func:`policies.relmas.imitation.imitate`),
+        then the target actor copies the imitated weights. Its workloads use training seeds
+        from :data:`IMITATION_SEED_OFFSET` on, disjoint from the DDPG episodes' and the
+        evaluation's."""
+        from tqdm.auto import tqdm
+
+        import policies
+
+        imitation = self.config.imitation
+        assert imitation is not None and self.encoder.max_rq is not None
+        teacher = policies.make(imitation.teacher)
+        seeds = itertools.count(IMITATION_SEED_OFFSET)
+        workloads = (self.scenario(training_seed(self.config.seed, e), self.config.requests)
+                     for e in seeds)
+
+        def report(rnd: int, result: ImitationResult) -> None:
+            tqdm.write(f"imitation round {rnd + 1}/{imitation.rounds}: {result.states[-1]} "
+                       f"states, loss {result.loss[-1]:.4f}, SA agreement "
+                       f"{result.sa_agreement[-1]:.3f}")
+
+        imitate(self.agent.actor, teacher, self.system, workloads, self.period, self.encoder,
+                self.encoder.max_rq, imitation, self.rng, on_round=report)
+        self.agent.actor_target.load_state_dict(self.agent.actor.state_dict())
+
+    def explore(self, view: SchedulerView, state: Array32) -> tuple[Schedule, Array32]:
+        """The actor's action with Gaussian exploration noise, and its schedule."""
+        action = self.agent.act(state, self.config.ddpg.exploration_noise, self.rng)
         return Schedule(*decode(action, view)), action
 
-    episode = start_episode
-    for episode in range(start_episode, config.episodes):
-        ep = Episode(system, scenario(training_seed(config.seed, episode), config.requests),
-                     period, forecaster)
+    def learn(self) -> tuple[list[float], list[float]]:
+        """One update round if due after the last tick: (critic losses, actor losses)."""
+        cfg = self.config.ddpg
+        critic_losses: list[float] = []
+        actor_losses: list[float] = []
+        if len(self.buffer) < cfg.learning_starts or self.steps % cfg.update_every:
+            return critic_losses, actor_losses
+        for _ in range(cfg.updates_per_step):
+            batch = collate(self.buffer.sample(self.rng, cfg.batch_size), cfg.reward_scale)
+            c_loss, a_loss = self.agent.update(batch, actor=self.updates >= cfg.critic_warmup)
+            self.updates += 1
+            critic_losses.append(c_loss)
+            if not math.isnan(a_loss):
+                actor_losses.append(a_loss)
+        return critic_losses, actor_losses
+
+    def play_episode(self) -> Row:
+        """Collect and learn through one training episode; its history row (not evaluated)."""
+        config = self.config
+        ep = Episode(self.system, self.scenario(training_seed(config.seed, self.episode),
+                                                config.requests),
+                     self.period, self.forecaster, config.reward)
         total_reward = 0.0
         critic_losses: list[float] = []
         actor_losses: list[float] = []
         while not ep.done:
-            transition, _ = play_tick(ep, encoder, explore)
-            buffer.add(transition)
+            transition, _ = play_tick(ep, self.encoder, self.explore)
+            self.buffer.add(transition)
             total_reward += transition.reward
-            steps += 1
-            if len(buffer) >= cfg.learning_starts and steps % cfg.update_every == 0:
-                for _ in range(cfg.updates_per_step):
-                    batch = collate(buffer.sample(rng, cfg.batch_size), cfg.reward_scale)
-                    c_loss, a_loss = agent.update(batch, actor=updates >= cfg.critic_warmup)
-                    updates += 1
-                    critic_losses.append(c_loss)
-                    if not math.isnan(a_loss):
-                        actor_losses.append(a_loss)
-        wall = wall_before + time.perf_counter() - started
-        last = episode + 1 == config.episodes
-        out_of_time = (config.max_minutes is not None
-                       and time.perf_counter() - started >= 60.0 * config.max_minutes)
-        row = {"episode": float(episode + 1), "steps": float(steps), "wall_s": wall,
-               "train_reward": total_reward,
-               "train_sla": ep.outcomes.met / config.requests,
-               "critic_loss": float(np.mean(critic_losses)) if critic_losses else math.nan,
-               "actor_loss": float(np.mean(actor_losses)) if actor_losses else math.nan,
-               "eval_sla": math.nan, "eval_sla_min": math.nan}
-        if (episode + 1) % config.eval_every == 0 or last or out_of_time:
-            slas = evaluate(eval_policy, system, scenario, config.eval_seeds,
-                            config.eval_requests, period)
-            row["eval_sla"], row["eval_sla_min"] = float(np.mean(slas)), float(np.min(slas))
-        history.append(row)
-        if not math.isnan(row["eval_sla"]):
-            improved = row["eval_sla"] > best
-            best = max(best, row["eval_sla"])
-            save(episode + 1, wall, improved)
-        bar.update(1)
-        bar.set_postfix(reward=f"{total_reward:.2f}", eval=f"{row['eval_sla']:.3f}")
-        if out_of_time:
-            break
-    bar.close()
-    return TrainResult(out, history, best)
+            self.steps += 1
+            c_losses, a_losses = self.learn()
+            critic_losses += c_losses
+            actor_losses += a_losses
+        self.episode += 1
+        return {"episode": float(self.episode), "steps": float(self.steps),
+                "wall_s": self.wall_s(), "train_reward": total_reward,
+                "train_sla": ep.outcomes.met / config.requests,
+                "critic_loss": _mean(critic_losses), "actor_loss": _mean(actor_losses),
+                "eval_sla": math.nan, "eval_sla_min": math.nan}
+
+    def evaluate(self, row: Row) -> bool:
+        """Evaluate the deterministic actor into ``row``; True if it beat every earlier
+        evaluation (then its weights become :attr:`best`)."""
+        c = self.config
+        slas = evaluate(self.eval_policy, self.system, self.scenario, c.eval_seeds,
+                        c.eval_requests, self.period)
+        row["eval_sla"], row["eval_sla_min"] = float(np.mean(slas)), float(np.min(slas))
+        best = max((r["eval_sla"] for r in self.history if not math.isnan(r["eval_sla"])),
+                   default=-1.0)
+        if row["eval_sla"] <= best:
+            return False
+        self.best = _Best(copy.deepcopy(self.agent.actor), copy.deepcopy(self.agent.critic),
+                          row["eval_sla"], int(row["episode"]))
+        return True
+
+    def out_of_time(self) -> bool:
+        """True once ``max_minutes`` of this run's wall time have passed."""
+        limit = self.config.max_minutes
+        return limit is not None and time.perf_counter() - self.started >= 60.0 * limit
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        """Train until ``episodes`` are done or ``max_minutes`` have passed (module docstring)."""
+        c = self.config
+        if c.imitation is not None and not self.resumed:
+            self.warm_start()
+            row = {k: math.nan for k in CSV_COLUMNS} | {"episode": 0.0, "steps": 0.0,
+                                                         "wall_s": self.wall_s()}
+            improved = self.evaluate(row)
+            self.history.append(row)
+            self._call("on_evaluation", row, improved)
+        self._call("on_training_start")
+        while self.episode < c.episodes:
+            row = self.play_episode()
+            stop = self.out_of_time()
+            evaluated = self.episode % c.eval_every == 0 or self.episode == c.episodes or stop
+            improved = self.evaluate(row) if evaluated else False
+            self.history.append(row)
+            self._call("on_episode_end", row)
+            if evaluated:
+                self._call("on_evaluation", row, improved)
+            if stop:
+                break
+        self._call("on_training_end")
+        return self.result()
+
+    def result(self) -> TrainResult:
+        """The run's :class:`TrainResult` so far."""
+        best = self.best
+        path = best_path(self.out)
+        return TrainResult(self.out, self.history, -1.0 if best is None else best.eval_sla,
+                           path if path.is_file() else None,
+                           None if best is None else best.episode)
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)
 
 
-def warm_start(agent: DDPG, imitation: ImitationConfig, system: SystemSpec, scenario: Scenario,
-               config: TrainConfig, period: float, encoder: StateEncoder,
-               rng: np.random.Generator) -> None:
-    """DAgger on ``imitation.teacher`` (:func:`policies.relmas.imitation.imitate`), then the
-    target actor copies the imitated weights. Its workloads use training seeds from
-    :data:`IMITATION_SEED_OFFSET` on, disjoint from the DDPG episodes' and the evaluation's."""
-    from tqdm.auto import tqdm
-
-    import policies
-
-    teacher = policies.make(imitation.teacher)
-    seeds = itertools.count(IMITATION_SEED_OFFSET)
-    workloads = (scenario(training_seed(config.seed, e), config.requests) for e in seeds)
-    assert encoder.max_rq is not None
-
-    def report(rnd: int, result: ImitationResult) -> None:
-        tqdm.write(f"imitation round {rnd + 1}/{imitation.rounds}: {result.states[-1]} states, "
-                   f"loss {result.loss[-1]:.4f}, SA agreement {result.sa_agreement[-1]:.3f}")
-
-    imitate(agent.actor, teacher, system, workloads, period, encoder, encoder.max_rq, imitation,
-            rng, on_round=report)
-    agent.actor_target.load_state_dict(agent.actor.state_dict())
+def default_callbacks(config: TrainConfig, progress: bool = True) -> list[Callback]:
+    """Checkpoints, CSV history, learning curve, progress bar (if ``progress``) and, with
+    ``config.choose_deploy_cap``, the deployment cap of the best weights."""
+    callbacks: list[Callback] = [SaveCheckpoint(), WriteHistory(), PlotHistory()]
+    if progress:
+        callbacks.append(ProgressBar())
+    if config.choose_deploy_cap:
+        callbacks.append(ChooseDeployCap())
+    return callbacks
 
 
-def choose_deploy_cap(path: str | Path, cap: int, system: SystemSpec, scenario: Scenario,
-                      seeds: Sequence[int], requests: int, period: float) -> dict[str, float]:
-    """Evaluate checkpoint ``path`` over the whole RQ and capped at ``cap`` SJs on ``seeds``,
-    record the better as its ``deploy_max_rq`` (ties: the whole RQ, as the paper), and return
-    both mean SLA satisfactions (``{"none": ..., "cap": ...}``)."""
-    means = {}
-    for key, max_rq in (("none", None), ("cap", cap)):
-        policy = Relmas(checkpoint=path, max_rq=max_rq)
-        means[key] = float(np.mean(evaluate(policy, system, scenario, seeds, requests, period)))
-    set_deploy_max_rq(path, cap if means["cap"] > means["none"] else None)
-    return means
+def train(config: TrainConfig, *, system: SystemSpec | None = None,
+          scenario: Scenario | None = None, forecaster: Forecaster | None = None,
+          progress: bool = True, callbacks: Sequence[Callback] | None = None) -> TrainResult:
+    """Train RELMAS as configured (module docstring) with :func:`default_callbacks` (or
+    ``callbacks``); returns the checkpoint and the history."""
+    if callbacks is None:
+        callbacks = default_callbacks(config, progress)
+    result = Trainer(config, system=system, scenario=scenario, forecaster=forecaster,
+                     callbacks=callbacks).run()
+    cap = next((cb for cb in callbacks if isinstance(cb, ChooseDeployCap)), None)
+    if cap is not None:
+        result.deploy_cap = cap.means
+    return result
 
 
-def best_path(out: Path) -> Path:
-    """Where the best-evaluated weights go: ``<stem>.best.pt`` beside ``out``."""
-    return out.with_name(out.stem + ".best" + out.suffix)
-
-
-def write_history(path: Path, history: list[dict[str, float]]) -> None:
-    """The per-episode rows as CSV, atomically."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in history:
-        writer.writerow({k: ("" if math.isnan(row[k]) else row[k]) for k in CSV_COLUMNS})
-    atomic_write_text(path, buf.getvalue())
-
-
-def plot_history(path: Path, history: list[dict[str, float]], config: TrainConfig) -> None:
-    """Learning curve (evaluation SLA and training reward per episode) as a PNG, atomically."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ev = [(r["episode"], r["eval_sla"]) for r in history if not math.isnan(r["eval_sla"])]
-    if ev:
-        ax.plot(*zip(*ev, strict=True), marker="o", label="eval SLA satisfaction")
-    ax.set_xlabel("episode")
-    ax.set_ylabel("SLA satisfaction (held-out seeds)")
-    ax.set_ylim(0, 1)
-    ax2 = ax.twinx()
-    ax2.plot([r["episode"] for r in history], [r["train_reward"] for r in history],
-             color="tab:gray", alpha=0.5, label="train reward")
-    ax2.set_ylabel("episode reward")
-    ax.set_title(f"RELMAS h={config.hidden} on {config.workload} / QoS-{config.qos}")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def set_postfix(self, **kwargs: object) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, initial: int, enabled: bool) -> Any:
-    if not enabled:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, unit="episode", desc="training RELMAS")
-
-
-# -- command line ------------------------------------------------------------------------------
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``mas-sim train relmas`` (one per :class:`TrainConfig` / DDPG field)."""
-    parser.add_argument("--workload", default="mixed", choices=("light", "heavy", "mixed", ANY),
-                        help=f"workload set ({ANY}: one policy for every set)")
-    parser.add_argument("--qos", default="medium", choices=("low", "medium", "high", ANY),
-                        help=f"QoS level ({ANY}: one policy for every level)")
-    parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--eval-seeds", default="0,1,2,3,4",
-                        help="comma-separated workload seeds of the held-out evaluation")
-    parser.add_argument("--eval-requests", type=int, default=200)
-    parser.add_argument("--eval-every", type=int, default=5)
-    parser.add_argument("--out", default="relmas.pt", help="checkpoint path (CSV, PNG beside)")
-    parser.add_argument("--resume", default=None, help="checkpoint to continue from")
-    parser.add_argument("--load", type=float, default=None)
-    parser.add_argument("--period-us", type=float, default=None)
-    parser.add_argument("--imitate", default=None, metavar="POLICY",
-                        help="warm start: imitate this heuristic by DAgger first (e.g. edf-h)")
-    for f in fields(ImitationConfig):
-        if f.name != "teacher":
-            parser.add_argument("--imitation-" + f.name.replace("_", "-"), type=type(f.default),
-                                default=f.default, dest=f"imitation_{f.name}")
-    parser.add_argument("--max-minutes", type=float, default=None)
-    parser.add_argument("--time-encoding", default="log", choices=TIME_ENCODINGS,
-                        help="encoding of latencies and busy times (default log)")
-    parser.add_argument("--time-unit-periods", type=float, default=None,
-                        help="the encoder's time unit in periods (default: 1 for log, "
-                             f"{LINEAR_TIME_UNIT_PERIODS:g} for linear)")
-    parser.add_argument("--sa-time", default="latency", choices=SA_TIMES,
-                        help="per-SA time features: latency (the paper) or planned_finish "
-                             "(EDF-AC-H's plan; beyond the paper)")
-    for f in fields(DDPGConfig):
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
-                            default=f.default, dest=f"ddpg_{f.name}")
-    parser.add_argument("--no-progress", action="store_true")
-
-
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """The :class:`TrainConfig` of parsed :func:`add_train_arguments` options."""
-    try:
-        seeds = tuple(int(s) for s in str(args.eval_seeds).split(",") if s.strip())
-    except ValueError:
-        raise ConfigError(f"--eval-seeds {args.eval_seeds!r}: expected comma-separated "
-                          "integers") from None
-    ddpg = DDPGConfig(**{f.name: getattr(args, f"ddpg_{f.name}") for f in fields(DDPGConfig)})
-    imitation = None
-    if args.imitate:
-        imitation = ImitationConfig(teacher=args.imitate, **{
-            f.name: getattr(args, f"imitation_{f.name}") for f in fields(ImitationConfig)
-            if f.name != "teacher"})
-    return TrainConfig(
-        workload=args.workload, qos=args.qos, hidden=args.hidden, episodes=args.episodes,
-        requests=args.requests, seed=args.seed, eval_seeds=seeds,
-        eval_requests=args.eval_requests, eval_every=args.eval_every, out=args.out,
-        resume=args.resume, load=args.load,
-        period=None if args.period_us is None else args.period_us * 1000.0,
-        imitation=imitation, max_minutes=args.max_minutes,
-        time_encoding=args.time_encoding, time_unit_periods=args.time_unit_periods,
-        sa_time=args.sa_time, ddpg=ddpg)
-
-
-def train_main(args: argparse.Namespace) -> int:
-    """Entry point for ``mas-sim train relmas``: train, print a one-line summary, exit code 0."""
-    import sys
-
-    config = config_from_args(args)
-    result = train(config, progress=not args.no_progress)
-    print(f"saved {result.checkpoint} (best eval SLA {result.best_eval_sla:.3f}, "
-          f"{len(result.history)} episodes)", file=sys.stderr)
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m policies.relmas.train ...``."""
-    parser = argparse.ArgumentParser(prog="python -m policies.relmas.train",
-                                     description="Train RELMAS with DDPG.")
-    add_train_arguments(parser)
-    return train_main(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan

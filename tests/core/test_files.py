@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mas_sim.core.errors import ConfigError
-from mas_sim.core.files import atomic_path, atomic_write_bytes, atomic_write_text
+from mas_sim.core.files import atomic_path, atomic_write_bytes, atomic_write_text, check_writable
 from mas_sim.output.tables import JOB_COLUMNS, require_columns, require_statuses
 
 
@@ -119,3 +119,13 @@ def test_require_statuses() -> None:
     require_statuses(pd.DataFrame({"status": ["met", "missed", "dropped"]}))
     with pytest.raises(ConfigError, match=r"status values \['late', 'ok'\]"):
         require_statuses(pd.DataFrame({"status": ["met", "ok", "late"]}))
+
+
+def test_check_writable_refuses_a_directory_and_a_path_under_a_file(tmp_path: Path) -> None:
+    check_writable(tmp_path / "new" / "deeper" / "out.json")  # parents are created later
+    assert sorted(tmp_path.iterdir()) == []  # the probe left nothing behind
+    with pytest.raises(ConfigError, match="is a directory, expected a file path"):
+        check_writable(tmp_path)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ConfigError, match=r"output '.*f/out.json' cannot be written"):
+        check_writable(tmp_path / "f" / "out.json")

@@ -1,28 +1,26 @@
-"""The training loop: outputs, resume, imitation, configuration errors, the CLI options."""
+"""The training loop: outputs, resume, imitation, configuration errors."""
 
 from __future__ import annotations
 
-import argparse
+import copy
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from mas_sim.core.errors import CheckpointError, ConfigError
+from policies.relmas.callbacks import Callback
 from policies.relmas.checkpoint import load_checkpoint
+from policies.relmas.config import TrainConfig, training_seed
 from policies.relmas.ddpg import DDPGConfig
+from policies.relmas.evaluation import choose_deploy_cap
+from policies.relmas.history import read_history
 from policies.relmas.imitation import ImitationConfig
-from policies.relmas.train import (
-    TrainConfig,
-    add_train_arguments,
-    choose_deploy_cap,
-    config_from_args,
-    scenario_choices,
-    train,
-    training_normalisation,
-    training_seed,
-)
+from policies.relmas.scenarios import scenario_choices, training_normalisation
+from policies.relmas.train import Trainer, default_callbacks, train
 from tests.policies.relmas.relmas_scenarios import random_workload, tiny_system
 
 SMALL = DDPGConfig(batch_size=8, learning_starts=8, max_rq=32)
@@ -161,22 +159,47 @@ def test_the_sa_time_option_reaches_the_encoder() -> None:
     assert norm.sa_time == "planned_finish"
 
 
-def test_cli_options_build_the_config() -> None:
-    parser = argparse.ArgumentParser()
-    add_train_arguments(parser)
-    args = parser.parse_args(["--workload", "light", "--hidden", "128", "--eval-seeds", "0,2",
-                              "--period-us", "50", "--batch-size", "16", "--out", "x.pt"])
-    config = config_from_args(args)
-    assert (config.workload, config.hidden, config.eval_seeds) == ("light", 128, (0, 2))
-    assert config.period == 50_000.0 and config.ddpg.batch_size == 16 and config.out == "x.pt"
-    assert config.imitation is None
-    assert config.sa_time == "latency"
-    args = parser.parse_args(["--imitate", "edf-h", "--imitation-rounds", "3",
-                              "--imitation-states-per-round", "500", "--sa-time", "planned_finish"])
-    assert config_from_args(args).sa_time == "planned_finish"
-    imitation = config_from_args(args).imitation
-    assert imitation is not None and imitation.teacher == "edf-h"
-    assert (imitation.rounds, imitation.states_per_round) == (3, 500)
-    bad = parser.parse_args(["--eval-seeds", "a,b"])
-    with pytest.raises(ConfigError, match="--eval-seeds 'a,b'"):
-        config_from_args(bad)
+class _Weights(Callback):
+    """Records the actor's weights at every evaluation."""
+
+    def __init__(self) -> None:
+        self.at: dict[int, dict[str, torch.Tensor]] = {}
+
+    def on_evaluation(self, trainer: Trainer, row: dict[str, float], improved: bool) -> None:
+        self.at[int(row["episode"])] = copy.deepcopy(trainer.agent.actor.state_dict())
+
+
+def test_the_best_file_holds_the_best_evaluations_weights(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    weights = _Weights()
+    config = _config(out, episodes=4, eval_every=1)
+    result = train(config, system=tiny_system(), scenario=lambda s, n: random_workload(s, n),
+                   progress=False, callbacks=[*default_callbacks(config, False), weights])
+    evals = [r["eval_sla"] for r in result.history]
+    first_best = int(result.history[int(np.argmax(evals))]["episode"])  # ties: the first
+    assert (result.best_episode, result.best_eval_sla) == (first_best, max(evals))
+    best = load_checkpoint(tmp_path / "run.best.pt")
+    for key, value in weights.at[first_best].items():
+        assert torch.equal(best.actor[key], value), key
+
+
+def test_a_resume_derives_the_files_the_interruption_left_behind(tmp_path: Path) -> None:
+    out = tmp_path / "run.pt"
+    _train(_config(out, episodes=2, eval_every=1))
+    best_before = (tmp_path / "run.best.pt").read_bytes()
+    # As if killed right after the checkpoint: the derived files are missing or stale.
+    (tmp_path / "run.best.pt").unlink()
+    (tmp_path / "run.csv").write_text("episode\n")
+    resumed = _train(_config(out, episodes=2, eval_every=1, resume=str(out)))
+    assert len(resumed.history) == 2
+    assert [r["episode"] for r in read_history(tmp_path / "run.csv")] == [1.0, 2.0]
+    restored = load_checkpoint(tmp_path / "run.best.pt")
+    original = torch.load(io.BytesIO(best_before), weights_only=True)
+    for key, value in original["actor"].items():
+        assert torch.equal(restored.actor[key], value)
+
+
+def test_train_configs_round_trip_through_their_dict() -> None:
+    config = _config(Path("x.pt"), imitation=ImitationConfig(rounds=2), eval_seeds=(3, 4))
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert TrainConfig.from_dict({"hidden": 64, "unknown": 1}) == TrainConfig(hidden=64)
