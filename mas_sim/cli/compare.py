@@ -10,7 +10,14 @@ import pandas as pd
 
 import policies
 from mas_sim.cli.options import add_scenario_options, human, write_json
-from mas_sim.cli.run import add_output_options, record, run_one, write_outputs
+from mas_sim.cli.run import (
+    add_output_options,
+    check_html_target,
+    record,
+    run_one,
+    write_html,
+    write_outputs,
+)
 from mas_sim.core.errors import PolicyError, unknown_name
 from mas_sim.core.files import atomic_path
 
@@ -68,16 +75,21 @@ def policy_names(spec: str | None) -> list[str]:
     return names
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table of the runs; ``SLA pN`` is the SLA rate of priority class N."""
+def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table of the runs as formatted strings; ``SLA pN`` is the SLA rate of priority
+    class N."""
     def value(r: dict[str, Any], key: str) -> Any:
         if key.startswith("sla_p"):
             return r.get("sla_by_priority", {}).get(key[len("sla_p"):])
         return r.get(key)
 
-    frame = pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
-                           for k, h, f in TABLE} for r in rows])
-    return frame.to_string(index=False)
+    return pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
+                          for k, h, f in TABLE} for r in rows])
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """:func:`table_frame` as plain text."""
+    return table_frame(rows).to_string(index=False)
 
 
 def bound_record(args: argparse.Namespace) -> dict[str, Any]:
@@ -96,13 +108,18 @@ def bound_record(args: argparse.Namespace) -> dict[str, Any]:
 def main(args: argparse.Namespace) -> int:
     """Run every policy, print the table, write what was asked."""
     names = policy_names(args.policies)
+    if args.html:
+        check_html_target(args.html)
     bound = bound_record(args) if args.with_bound else None  # refuses before anything runs
     out_dir = Path(args.out) if args.out else None
-    wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir)
+    wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir or args.html)
     runs = []
+    results = []
     for name in names:
         result = run_one(args, name, trace=wants_trace)
         runs.append(record(result, args))
+        if args.html:
+            results.append(result)
         write_outputs(result, args, suffix=name if len(names) > 1 else "")
         if out_dir is not None:
             result.save_gantt(out_dir / f"gantt_{name}.png",
@@ -123,4 +140,9 @@ def main(args: argparse.Namespace) -> int:
               f"{len(names)} Gantt charts", file=human(args))
     if args.json:
         write_json(args.json, payload)
+    if args.html:
+        write_html(args.html, results, args, table=table_frame(runs),
+                   title=f"mas-sim compare: {args.workload}/{args.qos}, {args.requests} "
+                         f"requests (seed {args.seed})")
+        print(f"wrote {args.html}", file=human(args))
     return 0

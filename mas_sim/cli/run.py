@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 import policies
 from mas_sim.cli.options import add_scenario_options, human, write_json
+from mas_sim.core.errors import ConfigError
 from mas_sim.core.files import atomic_path
 from mas_sim.runs.experiment import Point, run_point
 from mas_sim.runs.experiment import record as experiment_record
@@ -27,7 +35,7 @@ def add_parser(sub: Any) -> None:
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
-    """--json, --trace, --jobs, --chrome-trace, --gantt."""
+    """--json, --trace, --jobs, --chrome-trace, --gantt, --html."""
     g = p.add_argument_group("outputs")
     g.add_argument("--json", default=None, metavar="PATH|-",
                    help="write the summary as JSON ('-': stdout, human output to stderr)")
@@ -36,6 +44,9 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--chrome-trace", default=None, metavar="PATH.json",
                    help="Chrome/Perfetto trace")
     g.add_argument("--gantt", default=None, metavar="PATH.png", help="Gantt chart")
+    g.add_argument("--html", default=None, metavar="PATH.html",
+                   help="self-contained HTML report: table, SLA breakdowns, interactive Gantt "
+                        "charts (extra 'viz'; static charts without it), settings")
 
 
 def point_from_args(args: argparse.Namespace, policy_name: str) -> Point:
@@ -80,9 +91,59 @@ def _suffixed(path: str, suffix: str) -> str:
     return f"{stem}_{suffix}.{ext}" if dot else f"{path}_{suffix}"
 
 
+def check_html_target(path: str) -> None:
+    """Refuse, before anything runs, an ``--html`` path in a missing or unwritable directory
+    (tried by creating and removing a file there, which also holds for root and read-only
+    file systems)."""
+    target = Path(path)
+    parent = target.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--html {path!r}: directory {str(parent)!r} does not exist, expected "
+                          f"an existing directory")
+    if target.is_dir():
+        raise ConfigError(f"--html {path!r} is a directory, expected a file path")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mas-sim-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"--html {path!r}: cannot write in {str(parent)!r} ({exc.strerror}), "
+                          f"expected a writable directory") from None
+
+
+def write_html(path: str, results: list[Result], args: argparse.Namespace, title: str,
+               table: pd.DataFrame) -> None:
+    """Write the HTML report of ``results`` (same scenario) to ``path``, atomically."""
+    from mas_sim.output.report import ReportRun, write_report
+
+    system = results[0].system
+    point = point_from_args(args, ",".join(r.policy for r in results))
+    settings = {**{k: v for k, v in asdict(point).items() if k != "policy_options"},
+                "policies": ", ".join(r.policy for r in results),
+                "sub-accelerators": ", ".join(system.sa_labels),
+                "DRAM bandwidth (GB/s)": f"{system.dram_bandwidth:g}",
+                "mas-sim": _version()}
+    runs = [ReportRun(r.policy, r.subjobs, r.jobs, r.summary) for r in results]
+    try:
+        write_report(path, runs, sa_labels=system.sa_labels,
+                     dram_bandwidth=system.dram_bandwidth, title=title, table=table,
+                     settings=settings)
+    except OSError as exc:
+        raise ConfigError(f"--html {path!r}: cannot write ({exc.strerror or exc})") from None
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mas-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def main(args: argparse.Namespace) -> int:
     """Run, print a summary, write what was asked."""
-    wants_trace = bool(args.trace or args.chrome_trace or args.gantt)
+    if args.html:
+        check_html_target(args.html)
+    wants_trace = bool(args.trace or args.chrome_trace or args.gantt or args.html)
     result = run_one(args, args.policy, trace=wants_trace)
     out = human(args)
     s = result.summary
@@ -94,4 +155,10 @@ def main(args: argparse.Namespace) -> int:
     write_outputs(result, args)
     if args.json:
         write_json(args.json, record(result, args))
+    if args.html:
+        from mas_sim.cli.compare import table_frame
+
+        write_html(args.html, [result], args, table=table_frame([record(result, args)]),
+                   title=f"mas-sim run: {result.policy} on {args.workload}/{args.qos}, "
+                         f"{s['requests']} requests (seed {args.seed})")
     return 0

@@ -14,12 +14,13 @@ says "aggregated".
 
 Inputs are the result tables of docs/architecture.md section 4 (times in cycles of the 1 GHz
 clock); the x axis is in the chosen ``time_unit``. :func:`gantt` draws on a given Axes (or a new
-pyplot figure, for notebooks); :func:`save_gantt` renders off-screen with the Agg canvas,
-touching no pyplot state.
+pyplot figure, for notebooks); :func:`save_gantt` renders the same figure off-screen with the
+Agg canvas, touching no pyplot state; :func:`gantt_image` returns those bytes.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Hashable, Sequence
@@ -57,6 +58,8 @@ SUBJOB_GID = "subjobs"
 """``gid`` of the bar collections, one path per drawn SJ (for tests and post-processing)."""
 OCCUPANCY_GID = "occupancy"
 """``gid`` of the stacked occupancy patches of aggregated mode."""
+GANTT_DPI = 120
+"""Resolution of saved charts (and of the figure :func:`gantt` makes)."""
 MISS_COLOR = "red"
 DROP_COLOR = "black"
 _HATCH = "////"
@@ -102,6 +105,22 @@ def binned_busy_cycles(start: np.ndarray, finish: np.ndarray, edges: np.ndarray)
 def gantt_figsize(rows: int) -> tuple[float, float]:
     """Figure size (inches) for a Gantt chart of ``rows`` rows: wide, 0.5 in per row."""
     return 13.0, max(3.5, 1.9 + 0.5 * rows)
+
+
+def gantt_figure(rows: int, *, pyplot: bool = False) -> Figure:
+    """An empty figure for a Gantt chart of ``rows`` rows, sized by :func:`gantt_figsize`, at
+    :data:`GANTT_DPI`, with constrained layout (which makes room for the legends outside the
+    Axes, so a plain ``savefig`` keeps them). ``pyplot=True`` registers it with pyplot (shown
+    inline in notebooks); otherwise it is a plain Figure on an Agg canvas."""
+    kw: dict[str, Any] = {"figsize": gantt_figsize(rows), "dpi": GANTT_DPI,
+                          "layout": "constrained"}
+    if pyplot:
+        import matplotlib.pyplot as plt  # only here: notebooks want an inline figure
+
+        return plt.figure(**kw)
+    fig = Figure(**kw)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _check_options(color_by: str, time_unit: str, window: tuple[float, float] | None,
@@ -266,7 +285,8 @@ def gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *,
     SA ``i`` (row ``i``, top to bottom). ``window=(start, end)`` in cycles shows only that range
     (the SJs that overlap it, end points included). Beyond ``max_bars`` SJs in view the chart
     aggregates (module docstring).
-    ``ax=None`` draws on a new pyplot figure sized by :func:`gantt_figsize`.
+    ``ax=None`` draws on a new pyplot figure (:func:`gantt_figure`): ``plt.savefig`` then
+    writes the same picture as :func:`save_gantt`.
     Raises :class:`ConfigError` on missing columns, bad options or unlabelled SA indices.
     """
     require_columns(subjobs, SUBJOB_COLUMNS, "sub-job trace")
@@ -303,9 +323,7 @@ def gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *,
     aggregated = len(sj) > max_bars
 
     if ax is None:
-        import matplotlib.pyplot as plt  # only here: notebooks want an inline figure
-
-        _, ax = plt.subplots(figsize=gantt_figsize(m + (jobs is not None)))
+        ax = gantt_figure(m + (jobs is not None), pyplot=True).add_subplot()
     if aggregated:
         edges = np.linspace(t0, t1, AGGREGATE_BINS + 1)
         _draw_occupancy(ax, sj, keys, kinds, colors, edges, scale)
@@ -345,20 +363,34 @@ def save_gantt(path: str | os.PathLike[str], subjobs: pd.DataFrame, jobs: pd.Dat
                sa_labels: Sequence[str], **kw: Any) -> Path:
     """Render :func:`gantt` off-screen and write it to ``path`` atomically; return the path.
 
-    The format follows the suffix (``.png`` if none; ``.svg``, ``.pdf`` also work), at 120 dpi,
-    with a height that grows with the number of SAs. ``kw`` goes to :func:`gantt`. The figure
-    is a plain :class:`~matplotlib.figure.Figure` on an Agg canvas, never registered with
+    The format follows the suffix (``.png`` if none; ``.svg``, ``.pdf`` also work), at
+    :data:`GANTT_DPI`, on the figure of :func:`gantt_figure` (the picture ``gantt()`` then
+    ``plt.savefig`` gives). ``kw`` goes to :func:`gantt`. The figure is never registered with
     pyplot, so nothing stays open. Raises :class:`ConfigError` for an unsupported suffix and
     :class:`OSError` for an unwritable path; in both cases nothing is left on disk.
     """
     fmt = Path(path).suffix.lstrip(".").lower() or "png"
-    rows = len(sa_labels) + (jobs is not None)
-    fig = Figure(figsize=gantt_figsize(rows), dpi=120)
-    canvas = FigureCanvasAgg(fig)
-    if fmt not in canvas.get_supported_filetypes():
-        raise ConfigError(f"save_gantt: {str(path)!r} has format {fmt!r}, expected one of "
-                          f"{sorted(canvas.get_supported_filetypes())}")
-    gantt(subjobs, jobs, sa_labels=sa_labels, ax=fig.add_subplot(), **kw)
+    fig = _drawn_figure(fmt, subjobs, jobs, sa_labels, kw, what=repr(str(path)))
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, bbox_inches="tight")
+        fig.savefig(tmp, format=fmt)
     return Path(path)
+
+
+def gantt_image(subjobs: pd.DataFrame, jobs: pd.DataFrame | None, sa_labels: Sequence[str],
+                fmt: str = "png", **kw: Any) -> bytes:
+    """The picture of :func:`save_gantt` as bytes in format ``fmt`` (for embedding)."""
+    fig = _drawn_figure(fmt, subjobs, jobs, sa_labels, kw, what="image")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _drawn_figure(fmt: str, subjobs: pd.DataFrame, jobs: pd.DataFrame | None,
+                  sa_labels: Sequence[str], kw: dict[str, Any], what: str) -> Figure:
+    fig = gantt_figure(len(sa_labels) + (jobs is not None))
+    supported = fig.canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise ConfigError(f"save_gantt: {what} has format {fmt!r}, expected one of "
+                          f"{sorted(supported)}")
+    gantt(subjobs, jobs, sa_labels=sa_labels, ax=fig.add_subplot(), **kw)
+    return fig

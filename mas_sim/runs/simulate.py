@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
+from mas_sim.core.errors import ConfigError, MissingExtraError
 from mas_sim.hardware import SystemSpec
 from mas_sim.runs.metrics import summarize
 from mas_sim.runs.monitors import JobRecorder, SchedulerEnergyMonitor, TraceRecorder, UsageMonitor
@@ -26,6 +28,8 @@ from mas_sim.workload import Workload
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from mas_sim.output.interactive import InteractiveGantt
 
 
 @dataclass(eq=False)
@@ -50,10 +54,38 @@ class Result:
             return summary[name]
         raise AttributeError(name)
 
-    def gantt(self, ax: Axes | None = None, **options: Any) -> Axes:
-        """Gantt chart of the sub-job trace (see :func:`mas_sim.output.plots.gantt` for options)."""
+    @overload
+    def gantt(self, ax: Axes | None = None, *, interactive: Literal[False] = False,
+              **options: Any) -> Axes: ...
+
+    @overload
+    def gantt(self, ax: None = None, *, interactive: Literal[True],
+              **options: Any) -> InteractiveGantt | Axes: ...
+
+    def gantt(self, ax: Axes | None = None, *, interactive: bool = False,
+              **options: Any) -> InteractiveGantt | Axes:
+        """Gantt chart of the sub-job trace (see :func:`mas_sim.output.plots.gantt` for options).
+
+        ``interactive=True``: the Bokeh chart of
+        :func:`mas_sim.output.interactive.interactive_gantt` (hover, zoom, the DRAM lane; option
+        ``color_by``), shown inline in notebooks; without the extra ``viz`` it warns and falls
+        back to the static chart.
+        """
+        from mas_sim.output import interactive as live
         from mas_sim.output.plots import gantt
 
+        if interactive and ax is not None:
+            raise ConfigError("gantt: ax is for the static chart, expected ax=None with "
+                              "interactive=True")
+        if interactive and live.have_bokeh():
+            return live.interactive_gantt(self.subjobs, self.jobs,
+                                          sa_labels=self.system.sa_labels,
+                                          dram_bandwidth=self.system.dram_bandwidth,
+                                          name=self.policy, **options)
+        if interactive:
+            warnings.warn(f"{MissingExtraError('the interactive Gantt chart', 'viz', 'bokeh')}; "
+                          f"showing the static chart", stacklevel=2)
+            options = {k: v for k, v in options.items() if k == "color_by"}
         return gantt(self.subjobs, self.jobs, sa_labels=self.system.sa_labels, ax=ax, **options)
 
     def save_gantt(self, path: str | Path, **options: Any) -> Path:

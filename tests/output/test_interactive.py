@@ -1,0 +1,236 @@
+"""Tests of mas_sim.output.interactive: the bars' data, the DRAM demand, the Bokeh layout and
+its links, the notebook display, the missing-extra paths (the browser test is in
+test_report_browser.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mas_sim.core.errors import ConfigError, MissingExtraError
+from mas_sim.output import interactive
+from mas_sim.output.interactive import (
+    DEADLINE_LANE,
+    GanttRun,
+    InteractiveGantt,
+    dram_demand,
+    gantt_layout,
+    interactive_comparison,
+    interactive_gantt,
+    request_data,
+    subjob_data,
+)
+from mas_sim.output.plots import category_colors
+from tests.output.test_gantt_plot import hand_trace, synthetic_run
+from tests.output.test_report import EXTERNAL
+
+pytest.importorskip("bokeh", reason="the extra 'viz' (bokeh) is not installed")
+
+from bokeh.models import CustomJS, HBar, HoverTool, Range1d, TapTool
+from bokeh.models.widgets import RadioButtonGroup
+from bokeh.plotting import figure as Figure
+
+
+def _figures(layout: object) -> list[Figure]:
+    """The figures of a layout, in page order."""
+    return [c for c in layout.children if isinstance(c, Figure)]  # type: ignore[attr-defined]
+
+
+def test_subjob_data_of_hand_trace() -> None:
+    subjobs, jobs = hand_trace()
+    jobs["priority"] = [9, 1, 3]
+    data = subjob_data(subjobs, jobs, ["SA-X", "SA-Y"])
+    assert data["lane"].tolist() == [0, 1, 0]
+    assert data["start"].tolist() == [1.0, 3.0, 3.0]  # us
+    assert data["finish"].tolist() == [3.0, 4.0, 8.0]
+    assert data["latency"].tolist() == [2.0, 1.0, 5.0]
+    assert data["stall"].tolist() == [0.0, 0.0, 0.0]
+    assert data["job_id"].tolist() == [0, 0, 1]
+    assert data["status"] == ["met", "met", "missed"]
+    assert data["priority"].tolist() == [9, 9, 1]
+    assert data["tenant"] == ["1", "1", "0"]
+    assert data["sa_label"] == ["SA-X", "SA-Y", "SA-X"]
+    assert data["deadline"].tolist() == [9.0, 9.0, 5.0]
+    # Without a job table: every request counts as met, priorities unknown (-1).
+    bare = subjob_data(subjobs, None, ["SA-X", "SA-Y"])
+    assert bare["status"] == ["met"] * 3
+    assert bare["priority"].tolist() == [-1] * 3
+
+
+def test_stall_is_the_time_beyond_the_stall_free_latency() -> None:
+    subjobs, jobs = hand_trace()
+    subjobs.loc[2, "latency_cycles"] = 3500.0  # ran 5000 cycles, 1500 of them stalled
+    data = subjob_data(subjobs, jobs, ["A", "B"])
+    assert data["stall"].tolist() == [0.0, 0.0, 1.5]
+
+
+def test_request_data_marks_deadlines_and_lateness() -> None:
+    _, jobs = hand_trace()
+    data = request_data(jobs, lane=2)
+    assert data["lane"].tolist() == [2, 2, 2]
+    assert data["deadline"].tolist() == [9.0, 5.0, 6.0]
+    # Only the missed request (1) has a line from its deadline to its finish.
+    assert data["late_end"].tolist() == [9.0, 8.0, 6.0]
+    assert data["color"] == [interactive.STATUS_COLORS[s] for s in ("met", "missed", "dropped")]
+    assert data["priority"].tolist() == [-1, -1, -1]
+
+
+def test_dram_demand_of_hand_trace() -> None:
+    subjobs, _ = hand_trace()
+    subjobs["bandwidth_bytes_per_cycle"] = [2.0, 3.0, 5.0]
+    t, d = dram_demand(subjobs)
+    # a on [1000, 3000), b on [3000, 4000), c on [3000, 8000)
+    assert t.tolist() == [1000.0, 3000.0, 4000.0, 8000.0]
+    assert d.tolist() == [2.0, 8.0, 5.0, 0.0]
+    empty_t, empty_d = dram_demand(subjobs.iloc[:0])
+    assert len(empty_t) == len(empty_d) == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 20), st.integers(1, 9)),
+                min_size=1, max_size=30))
+def test_dram_demand_is_the_sum_of_running_bandwidths(rows: list[tuple[int, int, int]]) -> None:
+    start = np.array([r[0] for r in rows], dtype=float)
+    finish = start + np.array([r[1] for r in rows], dtype=float)
+    bw = np.array([r[2] for r in rows], dtype=float) / 4
+    subjobs = pd.DataFrame({"start": start, "finish": finish, "bandwidth_bytes_per_cycle": bw})
+    t, d = dram_demand(subjobs)
+    assert np.all(np.diff(t) > 0)
+    for k, tk in enumerate(t):
+        running = (start <= tk) & (tk < finish)
+        assert d[k] == pytest.approx(bw[running].sum(), abs=1e-9)
+    assert d[-1] == 0.0
+    # The area under the demand is the bytes the SJs ask for at their stall-free rates.
+    assert np.sum(d[:-1] * np.diff(t)) == pytest.approx(np.sum(bw * (finish - start)))
+
+
+def test_layout_has_a_gantt_and_a_dram_lane_per_run_on_one_x_range() -> None:
+    a_sj, a_jobs = synthetic_run(30, seed=1)
+    b_sj, b_jobs = synthetic_run(30, seed=2)
+    labels = [f"SA{i}" for i in range(6)]
+    layout = gantt_layout([GanttRun("a", a_sj, a_jobs), GanttRun("b", b_sj, b_jobs)],
+                          sa_labels=labels, dram_bandwidth=16.0)
+    figs = _figures(layout)
+    assert len(figs) == 4
+    assert len({id(f.x_range) for f in figs}) == 1  # zoom and pan linked
+    assert isinstance(figs[0].x_range, Range1d)
+    assert figs[0].x_range.start < 0 < b_sj["finish"].max() / 1e3 < figs[0].x_range.end
+    gantts = [f for f in figs if f.select({"type": HBar})]
+    assert [f.title.text.split(":")[0] for f in gantts] == ["a", "b"]
+    for f in gantts:
+        assert f.output_backend == "webgl"
+        assert f.yaxis.major_label_overrides == dict(enumerate([*labels, DEADLINE_LANE]))
+        hover = [t for t in f.tools if isinstance(t, HoverTool)]
+        assert ("request", "@job_id (@status)") in hover[0].tooltips
+        assert any(isinstance(t, TapTool) for t in f.tools)
+
+
+def test_colours_match_the_static_chart_and_the_switch_toggles_renderers() -> None:
+    subjobs, jobs = synthetic_run(20)
+    layout = gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=[f"S{i}" for i in range(6)],
+                          dram_bandwidth=8.0, color_by="tenant")
+    [gantt] = [f for f in _figures(layout) if f.select({"type": HBar})]
+    by_model, by_tenant = [r for r in gantt.renderers if isinstance(r.glyph, HBar)]
+    assert (by_model.visible, by_tenant.visible) == (False, True)
+    mapper = by_model.glyph.fill_color.transform
+    colors = category_colors(sorted(set(subjobs["model"])))
+    expected = [f"#{''.join(f'{round(255 * c):02x}' for c in colors[m][:3])}"
+                for m in mapper.factors]
+    assert list(mapper.palette) == expected
+    [switch] = layout.select({"type": RadioButtonGroup})
+    assert switch.active == 1
+    [callback] = switch.js_property_callbacks["change:active"]
+    assert isinstance(callback, CustomJS)
+    assert by_model in callback.args["by_model"] and by_tenant in callback.args["by_tenant"]
+
+
+def test_selection_glue_links_every_source() -> None:
+    runs = [GanttRun(n, *synthetic_run(10, seed=s)) for n, s in (("a", 1), ("b", 2))]
+    layout = gantt_layout(runs, sa_labels=[f"S{i}" for i in range(6)], dram_bandwidth=8.0)
+    callbacks = [cb for model in layout.references() if type(model).__name__ == "Selection"
+                 for cb in model.js_property_callbacks.get("change:indices", [])]
+    # Two sources per run (bars, deadline markers), each selecting in all four.
+    assert len(callbacks) == 4
+    assert all(len(cb.args["sources"]) == 4 for cb in callbacks)
+    assert all(len(cb.args["spans"]) == 4 for cb in callbacks)
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"color_by": "layer"}, "color_by = 'layer', expected 'model' or 'tenant'"),
+    ({"sa_labels": ["one"]}, r"SA indices \[0, 1\] out of range, expected 0..0"),
+])
+def test_bad_options(kw: dict[str, object], match: str) -> None:
+    subjobs, jobs = hand_trace()
+    args: dict[str, object] = {"sa_labels": ["A", "B"], "dram_bandwidth": 4.0} | kw
+    with pytest.raises(ConfigError, match=match):
+        gantt_layout([GanttRun("x", subjobs, jobs)], **args)  # type: ignore[arg-type]
+
+
+def test_bad_tables_and_no_runs() -> None:
+    subjobs, jobs = hand_trace()
+    with pytest.raises(ConfigError, match="no runs"):
+        gantt_layout([], sa_labels=["A", "B"], dram_bandwidth=4.0)
+    with pytest.raises(ConfigError, match=r"sub-job trace of x lacks columns \['finish'\]"):
+        gantt_layout([GanttRun("x", subjobs.drop(columns="finish"), jobs)], sa_labels=["A", "B"],
+                     dram_bandwidth=4.0)
+    jobs.loc[0, "status"] = "late"
+    with pytest.raises(ConfigError, match=r"status values \['late'\]"):
+        gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=["A", "B"], dram_bandwidth=4.0)
+
+
+def test_notebook_display_is_a_self_contained_iframe() -> None:
+    subjobs, jobs = hand_trace()
+    chart = interactive_gantt(subjobs, jobs, sa_labels=["A", "B"], dram_bandwidth=4.0)
+    assert isinstance(chart, InteractiveGantt)
+    frame = chart._repr_html_()
+    assert frame.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+    page = html.unescape(frame.split('srcdoc="')[1].split('"')[0])
+    assert "Bokeh" in page and '"job_id"' in page  # BokehJS and the data, inlined
+    assert not re.search(EXTERNAL, page)
+    assert f"height:{interactive.layout_height(chart.layout)}px" in frame
+    both = interactive_comparison({"a": (subjobs, jobs), "b": (subjobs, None)},
+                                  sa_labels=["A", "B"], dram_bandwidth=4.0)
+    assert len(_figures(both.layout)) == 4
+
+
+def test_missing_bokeh_raises_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "bokeh", None)  # import bokeh now raises ImportError
+    subjobs, jobs = hand_trace()
+    with pytest.raises(MissingExtraError, match=r"pip install 'mas-sim\[viz\]'"):
+        gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=["A", "B"], dram_bandwidth=4.0)
+
+
+def test_result_gantt_interactive_and_its_fallback(monkeypatch: pytest.MonkeyPatch,
+                                                  paper_system: object) -> None:
+    from matplotlib.axes import Axes
+
+    from mas_sim import simulate
+    from mas_sim.workload.scenario import Scenario, build_workload
+
+    scenario = Scenario(workload="light", qos="medium", requests=4, seed=1)
+    result = simulate(paper_system, build_workload(paper_system, scenario),  # type: ignore[arg-type]
+                      "edf-h", period=scenario.period)
+    chart = result.gantt(interactive=True, color_by="tenant")
+    assert isinstance(chart, InteractiveGantt)
+    assert _figures(chart.layout)[0].title.text.startswith("edf-h: SLA")
+    with pytest.raises(ConfigError, match="expected ax=None with interactive=True"):
+        result.gantt(ax=Figure(), interactive=True)  # type: ignore[call-overload]
+    monkeypatch.setitem(sys.modules, "bokeh", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax = result.gantt(interactive=True, color_by="tenant")
+    try:
+        assert isinstance(ax, Axes)
+        assert "pip install 'mas-sim[viz]'" in str(caught[0].message)
+        assert "static chart" in str(caught[0].message)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(ax.get_figure())  # type: ignore[union-attr]
