@@ -1,5 +1,8 @@
 """Write notebooks 02-04 (Gantt explorer, RELMAS reproduction, what-if hardware) with nbformat.
 
+Every chart shows inline (matplotlib's inline backend, Bokeh's charts as self-contained
+iframes).
+
 Run from the repository root: ``python notebooks/build_notebooks.py``. The notebooks are kept
 small enough for CI (nbmake executes each in well under a minute on 2 cores); their first cells
 say how to scale them up.
@@ -30,18 +33,21 @@ GANTT = [
 # Gantt explorer: one scenario, several schedulers
 
 The same light-workload scenario (QoS-High, so deadlines are tight) runs under FCFS-H, PREMA-H,
-EDF-H and MoCA-like. The Gantt charts, side by side, show one row per sub-accelerator; bars are
-coloured by model, bars of requests that **missed** their deadline get a red edge and those of
-**dropped** requests a red hatch, and the `misses` row marks each miss. Times are microseconds on
-the axes, cycles (1 GHz) in the tables. Raise `REQUESTS` for a busier picture.
+EDF-H and MoCA-like. The interactive charts (Bokeh, extra `viz`: `pip install 'mas-sim[viz]'`)
+show one lane per sub-accelerator and one bar per sub-job (a layer of a request), a `deadlines`
+lane (a triangle per request at its deadline: grey met, red missed, black dropped; a red line
+runs on to a missed request's finish), and under each chart the DRAM lane: the stall-free
+bandwidth the running sub-jobs ask for against the shared bandwidth B (dashed). Above B every
+running sub-job slows down to B / demand of its speed: that is the *stall* in the hover text.
+Times are microseconds on the axes, cycles (1 GHz) in the tables. Raise `REQUESTS` for a busier
+picture (the charts stay responsive at thousands of requests).
 """),
     ("code", """
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # headless in CI; remove in a live notebook
-import matplotlib.pyplot as plt
-
+import models
 from mas_sim import SystemSpec, simulate
+from mas_sim.output.interactive import have_bokeh, interactive_comparison
 from mas_sim.workload.scenario import Scenario, build_workload
 
 REQUESTS = 24
@@ -54,33 +60,93 @@ results = {p: simulate(system, workload, p, period=scenario.period, seed=scenari
 {p: f"{r.sla_satisfaction:.0%} met ({r.missed} missed, {r.dropped} dropped)"
  for p, r in results.items()}
 """),
-    ("md", "The whole run under each policy:"),
+    ("md", """
+The four schedules. **Hover** a bar for its request, tenant, model, layer, start and finish, its
+stall-free latency and the stall it suffered, its bandwidth, and the request's deadline and
+status. **Drag** to pan and use the **wheel** (or the box tool) to zoom: time only, and all the
+charts follow. **Click** a bar or a deadline triangle to select that request in every chart
+(the rest dims; its deadline becomes a dashed line); click empty space to clear. The buttons
+on top colour the bars by model or by tenant.
+"""),
     ("code", """
-fig, axes = plt.subplots(len(POLICIES), 1, figsize=(14, 3.2 * len(POLICIES)), sharex=True)
-for ax, (name, result) in zip(axes, results.items(), strict=True):
-    result.gantt(ax=ax, title=f"{name}: SLA {result.sla_satisfaction:.0%}")
-fig.tight_layout()
+if have_bokeh():
+    charts = interactive_comparison({p: (r.subjobs, r.jobs) for p, r in results.items()},
+                                    sa_labels=system.sa_labels,
+                                    dram_bandwidth=system.dram_bandwidth)
+else:  # without the extra: the static chart of each run (result.gantt falls back the same way)
+    charts = [r.gantt(title=p) for p, r in results.items()]
+charts
 """),
     ("md", """
-Zoom into a window around the first deadline miss of FCFS-H (`window=(start, end)` in cycles):
-the other policies are shown over the same window, so one can see which requests each one
-delayed instead.
+## What to look for: a missed request, traced back to the sub-job that delayed it
+
+A request misses its deadline because some of its sub-jobs started late (they **waited**: the
+layers they depend on had finished, but the scheduler kept them off every SA, or put them on a
+busy one) or ran slowly (they **stalled** on DRAM bandwidth). The cell below takes FCFS-H's
+first missed request (or, if none, its first dropped one) and, for each of its sub-jobs, the
+time it became ready (its predecessors in the model's layer graph had finished), how long it
+waited, and its stall. The sub-job with the largest delay is the one to look at; the sub-jobs
+that ran on its SA while it waited are what the scheduler preferred.
 """),
     ("code", """
-jobs = results["fcfs-h"].jobs
-late = jobs[jobs["status"] != "met"].sort_values("deadline")
-centre = float(late["deadline"].iloc[0]) if len(late) else float(jobs["deadline"].median())
-window = (max(0.0, centre - 400_000), centre + 200_000)  # cycles: 400 us before, 200 us after
-fig, axes = plt.subplots(len(POLICIES), 1, figsize=(14, 3.2 * len(POLICIES)), sharex=True)
-for ax, (name, result) in zip(axes, results.items(), strict=True):
-    result.gantt(ax=ax, window=window, title=f"{name}, window {window[0] / 1e3:.0f}-"
-                                             f"{window[1] / 1e3:.0f} us")
-fig.tight_layout()
+def trace_back(result, job_id):
+    \"\"\"The sub-jobs of request ``job_id``, with when each became ready, how long it waited
+    and how long it stalled (us), the largest delay first.\"\"\"
+    sj = result.subjobs
+    job = result.jobs.set_index("job_id").loc[job_id]
+    mine = sj[sj["job_id"] == job_id].set_index("layer")
+    graph = models.get(job["model"])
+    ready = {layer: max([mine.at[p, "finish"] for p in graph.predecessors(layer)
+                         if p in mine.index], default=job["arrival"])
+             for layer in mine.index}
+    out = pd.DataFrame({
+        "sa": [system.sa_labels[s] for s in mine["sa"]],
+        "ready_us": [ready[layer] / 1e3 for layer in mine.index],
+        "start_us": mine["start"] / 1e3,
+        "waited_us": (mine["start"] - pd.Series(ready)) / 1e3,
+        "stall_us": (mine["finish"] - mine["start"] - mine["latency_cycles"]) / 1e3,
+    }, index=mine.index)
+    out["delay_us"] = out["waited_us"] + out["stall_us"]
+    return out.sort_values("delay_us", ascending=False)
+
+
+fcfs = results["fcfs-h"]
+late = fcfs.jobs[fcfs.jobs["status"] != "met"].sort_values(["status", "deadline"],
+                                                             ascending=[False, True])
+late = late[late["job_id"].isin(fcfs.subjobs["job_id"])]  # a request that ran at least a layer
+if len(late):
+    job = late.iloc[0]
+    delays = trace_back(fcfs, int(job["job_id"]))
+    worst = delays.iloc[0]
+    print(f"request {job['job_id']} ({job['model']}, tenant {job['tenant']}) {job['status']}: "
+          f"deadline {job['deadline'] / 1e3:,.1f} us; its layer {delays.index[0]!r} became "
+          f"ready at {worst['ready_us']:,.1f} us, waited {worst['waited_us']:,.1f} us and "
+          f"stalled {worst['stall_us']:,.1f} us on {worst['sa']}")
+    sj = fcfs.subjobs
+    lane = system.sa_labels.index(worst["sa"])
+    ahead = sj[(sj["sa"] == lane) & (sj["finish"] > worst["ready_us"] * 1e3)
+               & (sj["start"] < worst["start_us"] * 1e3)]
+    display(delays.head(5).round(1))
+    display(ahead[["job_id", "model", "layer", "tenant", "start", "finish"]])
+"""),
+    ("md", """
+In the chart above: click a bar of that request in FCFS-H's chart; its bars light up in all four
+schedules. On the lane printed above, the gap before its delayed layer is filled by the bars
+listed in the last table (hover them: other requests, often of later deadlines, that FCFS-H
+served first). Compare with EDF-H, which orders by deadline, in the chart right below it, and
+look at the DRAM lane at the same time: a demand far above B means the stall column is large.
+
+The static chart (the picture `result.save_gantt(path)` writes, also the fallback without the
+extra) over a window around that request, in cycles:
+"""),
+    ("code", """
+if len(late):
+    window = (float(job["arrival"]), float(max(job["deadline"], job["finish"])))
+    fcfs.gantt(window=window, title=f"fcfs-h: request {job['job_id']} from arrival to "
+                                    f"{job['status']}")
 """),
     ("md", "The requests that were not met, per policy (times in cycles):"),
     ("code", """
-import pandas as pd
-
 misses = pd.concat({name: r.jobs[r.jobs["status"] != "met"][
     ["job_id", "model", "arrival", "deadline", "finish", "status"]]
     for name, r in results.items()}, names=["policy", "row"])
@@ -100,16 +166,13 @@ reads `results/relmas/fig3_runs.csv` if it is there; otherwise it runs a **tiny*
     ("code", """
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
 import policies
 from mas_sim.runs.experiment import Point, policy_unavailable
-from mas_sim.studies.stats import geomean, summarise
 from mas_sim.runs.sweep import expand, parse_grid, read_results, run_sweep
+from mas_sim.studies.stats import geomean, summarise
 
 RESULTS = Path("../results/relmas/fig3_runs.csv")
 if not RESULTS.exists():
@@ -175,15 +238,12 @@ derived again from the specs: `SubAcceleratorSpec` (PEs, MACs per PE, buffers) a
     ("code", """
 import dataclasses
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from mas_sim import SystemSpec, simulate
-from mas_sim.hardware.costmodel import evaluate, profile
 from mas_sim.hardware import eyeriss_small, simba_large, simba_small
+from mas_sim.hardware.costmodel import evaluate, profile
 from mas_sim.workload.scenario import Scenario, build_workload
 
 paper = SystemSpec.paper()
@@ -251,10 +311,18 @@ pd.DataFrame({label: profile("kws", s).latency.sum(axis=0) / 1e3 for label, s in
 ]
 
 
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "02_gantt_explorer": GANTT,
+    "03_reproduce_relmas": REPRODUCE,
+    "04_what_if_hardware": WHAT_IF,
+}
+"""File stem -> cells. To add a notebook: a list of cells above and one entry here; charts show
+inline (no ``matplotlib.use``), and CI executes every notebook with nbmake."""
+
+
 def main() -> None:
-    """Write the three notebooks beside this script."""
-    for name, cells in (("02_gantt_explorer", GANTT), ("03_reproduce_relmas", REPRODUCE),
-                        ("04_what_if_hardware", WHAT_IF)):
+    """Write every notebook of :data:`NOTEBOOKS` beside this script."""
+    for name, cells in NOTEBOOKS.items():
         nbformat.write(notebook(cells), HERE / f"{name}.ipynb")
 
 

@@ -1,11 +1,12 @@
 """Interactive Gantt chart of one run or of several schedulers on the same workload (Bokeh).
 
 Layout, per run: a Gantt figure with one lane per sub-accelerator (SA), one bar per executed
-sub-job (SJ), and a ``deadlines`` lane with one marker per request at its deadline (grey: met,
-red: missed, black: dropped; a missed request also gets a red line from its deadline to its
-finish); under it a DRAM lane, the stall-free bandwidth demand ``D(t)`` of the running SJs
-(the sum of their stall-free bandwidths, GB/s = bytes per cycle at 1 GHz) against the shared
-bandwidth ``B`` (dashed): where ``D > B`` every running SJ is slowed to ``B / D`` of its speed.
+sub-job (SJ; red edge if its request missed its deadline or was dropped), and a ``deadlines``
+lane with one marker per request at its deadline (grey: met, red: missed, black: dropped; a
+missed request also gets a red line from its deadline to its finish); under it a DRAM lane, the
+stall-free bandwidth demand ``D(t)`` of the running SJs (the sum of their stall-free
+bandwidths, GB/s = bytes per cycle at 1 GHz) against the shared bandwidth ``B`` (dashed): where
+``D > B`` every running SJ is slowed to ``B / D`` of its speed.
 
 Interaction, all done by BokehJS (the only JavaScript here is the glue of :data:`_COLOR_JS`
 and :data:`_SELECT_JS`): hovering a bar shows its request id, tenant, model, layer, start,
@@ -383,7 +384,12 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
         factors, palette = colors[key]
         r = gantt.hbar(fill_color=factor_cmap(key, palette, factors), **bars)
         renderers[key] = r
-        first = {v: i for i, v in reversed(list(enumerate(source.data[key])))}
+        # Legend swatches drawn from a bar of a met request (no red edge) where there is one.
+        status = source.data["status"]
+        first: dict[str, int] = {}
+        for i, v in enumerate(source.data[key]):
+            if v not in first or (status[i] == "met" != status[first[v]]):
+                first[v] = i
         items = [LegendItem(label=f"tenant {f}" if key == "tenant" else f, renderers=[r],
                             index=first[f]) for f in factors if f in first]
         legend = Legend(items=items, orientation="horizontal", location="top_left",

@@ -396,3 +396,29 @@ def test_category_colors_are_sorted_and_stable() -> None:
     assert category_colors([f"m{i:02d}" for i in range(15)])["m14"] == tuple(colormaps["tab20"](14))
     many = category_colors(list(range(40)))
     assert len(set(many.values())) == 40
+
+
+def test_pyplot_savefig_after_gantt_is_the_saved_picture(tmp_path: Path) -> None:
+    """``gantt()`` then ``plt.savefig`` keeps both legends: the same pixels as save_gantt."""
+    import matplotlib.pyplot as plt
+    from matplotlib.image import imread
+
+    subjobs, jobs = synthetic_run(40)
+    labels = [f"SA{i}" for i in range(6)]
+    ax = gantt(subjobs, jobs, sa_labels=labels, color_by="tenant")
+    try:
+        plt.savefig(tmp_path / "pyplot.png")
+    finally:
+        plt.close(ax.get_figure())  # type: ignore[arg-type]
+    save_gantt(tmp_path / "saved.png", subjobs, jobs, labels, color_by="tenant")
+    pyplot, saved = imread(tmp_path / "pyplot.png"), imread(tmp_path / "saved.png")
+    assert pyplot.shape == saved.shape
+    assert np.array_equal(pyplot, saved)
+    # The legends are inside the picture: right of the Axes (colour keys) and under it (status).
+    fig = ax.get_figure()
+    assert fig is not None
+    box = fig.bbox
+    for legend in [ax.get_legend(), *[a for a in ax.artists]]:
+        extent = legend.get_window_extent()  # type: ignore[union-attr]
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1
+        assert box.y0 <= extent.y0 and extent.y1 <= box.y1
