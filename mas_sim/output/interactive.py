@@ -22,11 +22,11 @@ Why Bokeh rather than Plotly: Bokeh draws bars (``hbar``) with WebGL, so tens of
 of SJs stay responsive; plotly's WebGL traces are points and lines, its bars are SVG. Linked
 ranges across figures, tap selection shared between data sources and a self-contained HTML
 file with the library inlined (:mod:`mas_sim.output.report`) are built in, and the inlined
-library (about 1.9 MB) is half the size of plotly.js.
+library is much smaller than plotly.js.
 
-Inputs are the DESIGN.md tables (times in cycles of the 1 GHz clock); the x axis is in
-microseconds. The data go into the page as typed binary arrays (float64 times, float32 costs),
-so the size grows by about 70 bytes per SJ.
+Inputs are the result tables of docs/architecture.md section 4 (times in cycles of the 1 GHz
+clock); the x axis is in microseconds. The data go into the page as typed binary arrays
+(float64 times, float32 costs), strings only for names (tenant, model, layer, status).
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ class InteractiveGantt:
     ``layout`` is the Bokeh model (``bokeh.io.show(chart.layout)`` uses Bokeh's own notebook
     output, ``bokeh.io.save`` writes it). In a notebook the chart shows as a self-contained
     page in an iframe (BokehJS inlined: it needs no network, no notebook extension, and works
-    in JupyterLab, classic Jupyter and VS Code alike), at the cost of about 2 MB per displayed
-    chart in a saved notebook.
+    in JupyterLab, classic Jupyter and VS Code alike), at the cost of carrying BokehJS in each
+    displayed chart of a saved notebook.
     """
 
     def __init__(self, layout: LayoutDOM) -> None:

@@ -47,7 +47,8 @@ img.gantt { max-width: 100%; }
 
 @dataclass(frozen=True)
 class ReportRun:
-    """One scheduler's run: its name, tables (DESIGN.md columns) and summary metrics."""
+    """One scheduler's run: its name, its tables (docs/architecture.md section 4) and its
+    summary metrics."""
 
     name: str
     subjobs: pd.DataFrame

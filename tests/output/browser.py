@@ -2,7 +2,7 @@
 
 Why Selenium: Debian packages both the browser and its driver (``chromium``,
 ``chromium-driver``, same version), and the ``selenium`` wheel is pure Python; Playwright's
-Python package brings a Node.js driver of its own (about 40 MB) for the same few calls, and
+Python package brings a Node.js driver of its own for the same few calls, and
 the DevTools protocol by hand would mean writing a client. ``.ci/run`` installs the Debian
 packages where they are missing (``scripts/setup.sh --browser``).
 
