@@ -27,6 +27,7 @@ _BUILTIN: dict[str, str] = {
     "llf-h": "policies.deadline:LlfH",
     "moca": "policies.moca:MocaLike",
     "relmas": "policies.relmas.policy:Relmas",
+    "tenant-edf": "policies.tenant_edf:TenantEdf",
 }
 
 _USER: dict[str, Callable[..., Policy]] = {}

@@ -24,7 +24,8 @@ from mas_sim.sim.view import Schedule, SchedulerView
 #: The job table of docs/architecture.md section 4: the documented columns plus the request's
 #: priority class and isolated latency.
 JOB_TABLE_COLUMNS = ("job_id", "tenant", "model", "priority", "qos", "arrival", "deadline",
-                     "finish", "status", "isolated_latency")
+                     "finish", "status", "isolated_latency", "target")
+"""``target`` is the request's hit-rate target (NaN without one)."""
 
 
 class TraceRecorder:
@@ -62,12 +63,14 @@ class JobRecorder:
         req = job.request
         finish = now if job.status in ("met", "missed") else math.nan
         self._rows.append((req.job_id, req.tenant, req.model, req.priority, req.qos,
-                           req.arrival, req.deadline, finish, job.status, job.isolated_latency))
+                           req.arrival, req.deadline, finish, job.status, job.isolated_latency,
+                           math.nan if req.target is None else req.target))
 
     def frame(self) -> pd.DataFrame:
         """The job table, ordered by job id."""
         df = pd.DataFrame(self._rows, columns=list(JOB_TABLE_COLUMNS))
-        df = df.astype({"job_id": "int64", "tenant": "int64", "priority": "int64"})
+        df = df.astype({"job_id": "int64", "tenant": "int64", "priority": "int64",
+                        "target": "float64"})
         return df.sort_values("job_id", kind="stable").reset_index(drop=True)
 
 

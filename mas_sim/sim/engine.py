@@ -44,6 +44,7 @@ from mas_sim.sim.jobs import DONE, DROPPED, PENDING, Job, JobPlan, Plan, SubJob
 from mas_sim.sim.requests import Request, Workload
 from mas_sim.sim.rq import ModelTable, ReadyQueue, build_view, collect
 from mas_sim.sim.subaccelerator import SubAccelerator
+from mas_sim.sim.tenancy import TenantTracker
 from mas_sim.sim.view import Policy, Schedule, SchedulerView, validate_schedule
 
 #: The calibrated scheduling period Ts, cycles (100 us; README "Calibrated defaults").
@@ -66,11 +67,15 @@ class EngineConfig:
     False: an SJ keeps its first assignment and the policy sees only new SJs."""
     skip_futile_ticks: bool = True
     """Do not call the policy when no SA can become free before the next tick."""
+    tenant_window: int = 64
+    """Ended requests per tenant over which the views' tenant deficits are measured
+    (:mod:`mas_sim.sim.tenancy`); only requests with a hit-rate target count."""
 
     def __post_init__(self) -> None:
         if not (isinstance(self.period, int | float) and math.isfinite(self.period)
                 and self.period > 0):
             raise ConfigError(f"period = {self.period!r} cycles, expected a positive number")
+        TenantTracker(self.tenant_window)  # refuses a bad window
 
 
 class EngineObserver(Protocol):
@@ -132,6 +137,8 @@ class Simulation:
         for obs in observers:
             self.attach(obs)
         self._models = ModelTable(workload.profiles, workload.isolated_latency, system)
+        self.tenants = TenantTracker(self.config.tenant_window)
+        """Per-tenant hit-rate deficits shown in the views (requests with targets only)."""
         self.dram = DramArbiter(self.env, system.dram_bandwidth, sharing,
                                 on_rates=self._rates_changed)
         wc = self.config.work_conserving
@@ -312,7 +319,7 @@ class Simulation:
             return None
         self._rq = collect(jobs, self._models, self._rq)
         view = build_view(now, self.config.period, self._rq, self._models, self.sas,
-                          self.system)
+                          self.system, self.tenants)
         self._unplanned = []
         self.policy_calls += 1
         self.decisions += view.size
@@ -439,6 +446,9 @@ class Simulation:
 
     def _end_job(self, job: Job, status: str, now: float) -> None:
         job.status = status  # type: ignore[assignment]
+        target = job.request.target
+        if target is not None:
+            self.tenants.record(job.request.tenant, target, status == "met")
         entry = (job.sort_key(), job)
         i = bisect.bisect_left(self._live, entry[0], key=lambda e: e[0])
         while self._live[i][1] is not job:

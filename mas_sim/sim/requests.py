@@ -34,6 +34,9 @@ class Request:
     """QoS factor: the latency requirement divided by the model's isolated latency."""
     batch: int = 1
     """Inferences served by this job (adaptive batching; 1 for a plain request)."""
+    target: float | None = None
+    """Hit-rate target of the request's tenant for its model, in (0, 1] (None: no target): the
+    fraction of such requests that must meet their deadline (tenant-wise QoS)."""
 
     def __post_init__(self) -> None:
         if not self.deadline >= self.arrival:

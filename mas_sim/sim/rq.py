@@ -23,6 +23,7 @@ from mas_sim.hardware.profile import ModelProfile
 from mas_sim.sim.jobs import PENDING, Job, SubJob
 from mas_sim.sim.requests import Request
 from mas_sim.sim.subaccelerator import SubAccelerator
+from mas_sim.sim.tenancy import TenantTracker
 from mas_sim.sim.view import SchedulerView
 
 IntArray = npt.NDArray[np.int64]
@@ -200,16 +201,18 @@ def _static_fields(jobs: Sequence[Job], blocks: list[_Block], sizes: list[int],
         "tenant": per_job([q.tenant for q in reqs], np.int64),
         "isolated_latency": per_job([job.isolated_latency for job in jobs], np.float64),
         "remaining_work": per_job([job.remaining_work for job in jobs], np.float64),
+        "tenant_deficit": _frozen(np.zeros(r)),
     }
 
 
 def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
-               sas: Sequence[SubAccelerator], system: SystemSpec) -> SchedulerView:
+               sas: Sequence[SubAccelerator], system: SystemSpec,
+               tenants: TenantTracker | None = None) -> SchedulerView:
     """The policy's view of ``rq`` at ``now``.
 
     The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
-    Only ``release``, ``sa_busy_for`` and ``running_bandwidth`` are computed here; the rest
-    comes from ``rq.static``.
+    Only ``release``, ``sa_busy_for``, ``running_bandwidth`` and, when ``tenants`` has recorded
+    targets, ``tenant_deficit`` are computed here; the rest comes from ``rq.static``.
     """
     r = len(rq.subjobs)
     m = system.num_sas
@@ -231,10 +234,15 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
             pos = block.position.get(succ)
             if pos is not None:
                 release[base + pos] = max(release[base + pos], now + finish_in)
+    static = rq.static
+    if tenants is not None and tenants.active:
+        deficit = [tenants.deficit(job.request.tenant) for job in rq.jobs]
+        static = {**static, "tenant_deficit": _frozen(np.repeat(
+            np.asarray(deficit, dtype=np.float64), [len(b.layers) for b in rq.blocks]))}
     return SchedulerView(
         now=now, period=period, release=_frozen(release), sa_busy_for=_frozen(busy),
         dram_bandwidth=system.dram_bandwidth, running_bandwidth=_frozen(running_bw),
-        model_names=models.names, **rq.static)  # type: ignore[arg-type]
+        model_names=models.names, **static)  # type: ignore[arg-type]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

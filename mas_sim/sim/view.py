@@ -88,6 +88,16 @@ class SchedulerView:
     """``[M]`` stall-free bandwidth demand of the SJ running on each SA (0 if idle), bytes/cycle."""
     model_names: tuple[str, ...]
     """Names of the models, indexed by :attr:`model_id`."""
+    tenant_deficit: FloatArray = None  # type: ignore[assignment]  # None: zeros, set below
+    """``[R]`` hit-rate deficit of the SJ's tenant: the mean target minus the hit rate over the
+    tenant's most recent ended requests with a target (:mod:`mas_sim.sim.tenancy`); > 0 below
+    target, < 0 above, 0 without targets."""
+
+    def __post_init__(self) -> None:
+        if self.tenant_deficit is None:
+            zeros = np.zeros(self.deadline.shape[0])
+            zeros.setflags(write=False)
+            object.__setattr__(self, "tenant_deficit", zeros)
 
     @property
     def size(self) -> int:

@@ -119,6 +119,8 @@ def views_from_arrays(data: dict[str, np.ndarray]) -> list[SchedulerView]:
     for k in range(int(data["count"])):
         kw: dict[str, Any] = {}
         for f in fields(SchedulerView):
+            if f"{k}/{f.name}" not in data:
+                continue  # a field added after the recording keeps its default
             value = data[f"{k}/{f.name}"]
             if f.name in _SCALARS:
                 kw[f.name] = float(value)

@@ -31,6 +31,8 @@ def make_view(
     remaining_work: Sequence[float] | None = None,
     sa_busy_for: Sequence[float] | None = None,
     running_bandwidth: Sequence[float] | None = None,
+    tenant: Sequence[int] | None = None,
+    tenant_deficit: Sequence[float] | None = None,
     now: float = 0.0,
     period: float = 1000.0,
     dram_bandwidth: float = 16.0,
@@ -77,7 +79,7 @@ def make_view(
         pred_indptr=_arr(np.cumsum([0] + [len(p) for p in preds_t]), np.int64),
         pred_indices=_arr([u for p in preds_t for u in p], np.int64),
         priority=_arr([1] * r if priority is None else priority, np.int64),
-        tenant=_arr([0] * r, np.int64),
+        tenant=_arr([0] * r if tenant is None else tenant, np.int64),
         isolated_latency=_arr(minlat if isolated_latency is None else isolated_latency,
                               np.float64),
         remaining_work=_arr(remaining_work, np.float64),
@@ -86,6 +88,7 @@ def make_view(
         running_bandwidth=_arr([0.0] * m if running_bandwidth is None else running_bandwidth,
                                np.float64),
         model_names=("toy",),
+        tenant_deficit=None if tenant_deficit is None else _arr(tenant_deficit, np.float64),
     )
 
 
