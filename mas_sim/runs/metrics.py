@@ -17,6 +17,12 @@ tenant with one target per model is held to the request-weighted mix of its prom
 its target if hit rate >= target. Over the tenants with a target: how many met it, the worst hit
 rate / target, and Jain's index of hit rate / target. Tail latency per tenant: the 95th and 99th
 percentiles of C_MP over its finished requests (dropped ones have no latency), seconds.
+
+Serving metrics (:func:`serving_metrics`, in the summary of runs with a batching policy):
+throughput = finished (met or missed) requests per second of makespan, goodput = met per
+second; latency C_MP of finished requests (mean, p50, p99, seconds); SLO violation rate =
+(missed + dropped) / requests; the utility (:func:`mas_sim.sim.batching.utility`); energy per
+finished inference (J); mean batch size over batches, overall and per model.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import pandas as pd
 
 from mas_sim.hardware import SystemSpec
 from mas_sim.runs.monitors import UsageMonitor
+from mas_sim.sim.batching import utility
 
 CYCLES_PER_SECOND = 1e9
 MET_TOLERANCE = 1e-9
@@ -123,6 +130,41 @@ def tenant_metrics(jobs: pd.DataFrame) -> dict[str, object]:
         "tenant_jain": jain_index(ratio.to_numpy()),
         "tenant_p95_latency_s": per_tenant(latency.groupby(done["tenant"]).quantile(0.95)),
         "tenant_p99_latency_s": per_tenant(latency.groupby(done["tenant"]).quantile(0.99)),
+    }
+
+
+def serving_metrics(jobs: pd.DataFrame, usage: UsageMonitor) -> dict[str, object]:
+    """Throughput, latency percentiles, SLO violations, utility, energy per inference and batch
+    sizes (module docstring). Without ``batch_id`` / ``batch_size`` columns every request is a
+    batch of one."""
+    seconds = usage.makespan / CYCLES_PER_SECOND
+    done = jobs[jobs["status"].isin(["met", "missed"])]
+    latency = (done["finish"] - done["arrival"]) / CYCLES_PER_SECOND
+    met = int((jobs["status"] == "met").sum())
+    violated = len(jobs) - met
+    ell = float((latency * CYCLES_PER_SECOND / done["isolated_latency"]).mean()) \
+        if len(done) else math.nan
+    if "batch_id" in jobs.columns:
+        batched = jobs[jobs["batch_id"] >= 0].drop_duplicates("batch_id")
+        sizes, models = batched["batch_size"].astype(float), batched["model"]
+    else:
+        sizes, models = pd.Series(1.0, index=jobs.index), jobs["model"]
+
+    def q(p: float) -> float:
+        return float(latency.quantile(p)) if len(latency) else math.nan
+
+    return {
+        "throughput_per_s": len(done) / seconds if seconds else 0.0,
+        "goodput_per_s": met / seconds if seconds else 0.0,
+        "latency_mean_s": float(latency.mean()) if len(latency) else math.nan,
+        "latency_p50_s": q(0.5),
+        "latency_p99_s": q(0.99),
+        "slo_violation_rate": violated / len(jobs) if len(jobs) else 0.0,
+        "utility": utility(met, violated, seconds, ell),
+        "energy_per_inference_j": usage.energy_pj * 1e-12 / len(done) if len(done) else math.nan,
+        "mean_batch_size": float(sizes.mean()) if len(sizes) else math.nan,
+        "mean_batch_size_by_model": {str(k): float(v)
+                                     for k, v in sizes.groupby(models).mean().items()},
     }
 
 

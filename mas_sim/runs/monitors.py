@@ -26,14 +26,22 @@ from mas_sim.sim.view import Schedule, SchedulerView
 JOB_TABLE_COLUMNS = ("job_id", "tenant", "model", "priority", "qos", "arrival", "deadline",
                      "finish", "status", "isolated_latency", "target")
 """``target`` is the request's hit-rate target (NaN without one)."""
+#: Extra job-table columns of a run with batching: the serving batch's id (its oldest member's
+#: request id; -1 for a request dropped while queued) and size.
+BATCH_JOB_COLUMNS = ("batch_id", "batch_size")
+#: Extra trace columns of a run with batching: the batch's size and the request ids it served
+#: (";"-separated, the members still in the batch when the sub-job finished).
+BATCH_TRACE_COLUMNS = ("batch_size", "members")
 
 
 class TraceRecorder:
-    """Records every executed sub-job (the trace columns of docs/architecture.md section 4)."""
+    """Records every executed sub-job (the trace columns of docs/architecture.md section 4; with
+    ``batching``, also :data:`BATCH_TRACE_COLUMNS`)."""
 
-    def __init__(self, system: SystemSpec) -> None:
+    def __init__(self, system: SystemSpec, *, batching: bool = False) -> None:
         self._sa_class = [sa.name for sa in system.sub_accelerators]
         self._rows: list[tuple[object, ...]] = []
+        self._batching = batching
 
     def subjob_finished(self, sj: SubJob, sa: int, now: float) -> None:
         """Append the finished sub-job's row."""
@@ -41,36 +49,53 @@ class TraceRecorder:
         req = job.request
         profile = job.profile
         layer = sj.layer
-        self._rows.append((req.job_id, req.tenant, req.model, profile.layers[layer], sa,
-                           self._sa_class[sa], req.arrival, req.deadline, sj.start, now,
-                           *(rows[layer][sa] for rows in profile.cost_rows)))
+        row: tuple[object, ...] = (
+            req.job_id, req.tenant, req.model, profile.layers[layer], sa, self._sa_class[sa],
+            req.arrival, req.deadline, sj.start, now,
+            *(rows[layer][sa] for rows in profile.cost_rows))
+        if self._batching:
+            members = getattr(job, "members", ())
+            row = (*row, req.batch, ";".join(str(m.request.job_id) for m in members
+                                             if m.status == "live"))
+        self._rows.append(row)
 
     def frame(self) -> pd.DataFrame:
         """The trace, ordered by start time then SA."""
-        df = pd.DataFrame(self._rows, columns=list(SUBJOB_COLUMNS))
+        columns = [*SUBJOB_COLUMNS, *(BATCH_TRACE_COLUMNS if self._batching else ())]
+        df = pd.DataFrame(self._rows, columns=columns)
         df = df.astype({"job_id": "int64", "tenant": "int64", "sa": "int64"})
         return df.sort_values(["start", "sa"], kind="stable").reset_index(drop=True)
 
 
 class JobRecorder:
-    """Records each request once, when it ends."""
+    """Records each request once, when it ends (with ``batching``, each batch member, with
+    :data:`BATCH_JOB_COLUMNS`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, batching: bool = False) -> None:
         self._rows: list[tuple[object, ...]] = []
+        self._batching = batching
 
     def job_ended(self, job: Job, now: float) -> None:
         """Append the ended job's row; ``finish`` is NaN for a dropped job."""
         req = job.request
         finish = now if job.status in ("met", "missed") else math.nan
-        self._rows.append((req.job_id, req.tenant, req.model, req.priority, req.qos,
-                           req.arrival, req.deadline, finish, job.status, job.isolated_latency,
-                           math.nan if req.target is None else req.target))
+        row: tuple[object, ...] = (req.job_id, req.tenant, req.model, req.priority, req.qos,
+                                   req.arrival, req.deadline, finish, job.status,
+                                   job.isolated_latency,
+                                   math.nan if req.target is None else req.target)
+        if self._batching:
+            batch = getattr(job, "batch", None)
+            row = (*row, -1, 0) if batch is None else (*row, batch.job_id, batch.size)
+        self._rows.append(row)
 
     def frame(self) -> pd.DataFrame:
         """The job table, ordered by job id."""
-        df = pd.DataFrame(self._rows, columns=list(JOB_TABLE_COLUMNS))
+        columns = [*JOB_TABLE_COLUMNS, *(BATCH_JOB_COLUMNS if self._batching else ())]
+        df = pd.DataFrame(self._rows, columns=columns)
         df = df.astype({"job_id": "int64", "tenant": "int64", "priority": "int64",
-                        "target": "float64"})
+                        "target": "float64",
+                        **({"batch_id": "int64", "batch_size": "int64"}
+                           if self._batching else {})})
         return df.sort_values("job_id", kind="stable").reset_index(drop=True)
 
 

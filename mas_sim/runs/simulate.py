@@ -19,8 +19,10 @@ import pandas as pd
 
 from mas_sim.core.errors import ConfigError, MissingExtraError
 from mas_sim.hardware import SystemSpec
-from mas_sim.runs.metrics import summarize
+from mas_sim.hardware.profile import ModelProfile
+from mas_sim.runs.metrics import serving_metrics, summarize
 from mas_sim.runs.monitors import JobRecorder, SchedulerEnergyMonitor, TraceRecorder, UsageMonitor
+from mas_sim.sim.batching import BatchingPolicy, BatchingSimulation, BatchProfiles
 from mas_sim.sim.dram import BandwidthSharing
 from mas_sim.sim.engine import EngineConfig, Simulation
 from mas_sim.sim.view import Policy
@@ -113,7 +115,9 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
              period: float | None = None, seed: int | None = 0, trace: bool = True,
              config: EngineConfig | None = None, sharing: BandwidthSharing | None = None,
              observers: tuple[object, ...] = (), progress: bool = False,
-             total_requests: int | None = None) -> Result:
+             total_requests: int | None = None,
+             batching: BatchingPolicy | str | None = None,
+             batch_profiles: BatchProfiles | None = None, serving: bool = False) -> Result:
     """Run ``workload`` on ``system`` under ``policy`` and return the :class:`Result`.
 
     ``period`` (cycles) overrides ``config.period``. ``seed`` resets the policy's randomness.
@@ -121,20 +125,41 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
     with a ``bandwidth_sharing`` attribute brings its own DRAM sharing rule unless ``sharing``
     is given. ``progress`` shows a progress bar over admitted requests (``total_requests`` sizes
     it when the workload is a generator).
+
+    ``batching`` (a :class:`~mas_sim.sim.batching.BatchingPolicy` or its name in
+    ``policies.batching``; ``"none"`` or None: no batching, the plain engine) puts batch queues
+    in front of the ready queue (:mod:`mas_sim.sim.batching`); ``batch_profiles(model, b)``
+    gives a batch's costs (default: the analytical cost model on ``system``). The summary then
+    holds the serving metrics (:func:`mas_sim.runs.metrics.serving_metrics`), as it does with
+    ``serving=True``.
     """
     if isinstance(policy, str):
         import policies
 
         policy = policies.make(policy)
+    batcher: BatchingPolicy | None
+    if isinstance(batching, str):
+        from policies import batching as batching_policies
+
+        serving = True
+        batcher = batching_policies.make(batching)
+    else:
+        batcher = batching
+    if batcher is not None:
+        serving = True
+        batcher.reset(system, tuple(sorted(workload.profiles)), seed)
+        if batch_profiles is None:
+            batch_profiles = analytical_batch_profiles(system)
     cfg = config or EngineConfig()
     if period is not None:
         cfg = EngineConfig(**{**cfg.__dict__, "period": period})
     policy.reset(system, seed)
     sharing = sharing if sharing is not None else getattr(policy, "bandwidth_sharing", None)
     usage = UsageMonitor(system)
-    jobs = JobRecorder()
+    batched = batcher is not None
+    jobs = JobRecorder(batching=batched)
     monitors: list[object] = [usage, jobs]
-    tracer = TraceRecorder(system) if trace else None
+    tracer = TraceRecorder(system, batching=batched) if trace else None
     if tracer is not None:
         monitors.append(tracer)
     energy_fn = getattr(policy, "decision_energy_pj", None)
@@ -143,8 +168,14 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
         monitors.append(sched_energy)
     if progress:
         monitors.append(_Progress(total_requests or _len_or_none(workload.requests)))
-    sim = Simulation(system, workload, policy, cfg, sharing=sharing,
-                     observers=(*monitors, *observers))
+    sim: Simulation
+    if batcher is None:
+        sim = Simulation(system, workload, policy, cfg, sharing=sharing,
+                         observers=(*monitors, *observers))
+    else:
+        assert batch_profiles is not None
+        sim = BatchingSimulation(system, workload, policy, batcher, batch_profiles, cfg,
+                                 sharing=sharing, observers=(*monitors, *observers))
     start = time.perf_counter()
     try:
         sim.run()
@@ -156,6 +187,10 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
     job_frame = jobs.frame()
     summary = summarize(job_frame, usage, system,
                         scheduler_energy_pj=sched_energy.energy_pj if sched_energy else 0.0)
+    if serving:
+        summary.update(serving_metrics(job_frame, usage))
+    if isinstance(sim, BatchingSimulation):
+        summary.update({"batches": sim.batches, "batching_calls": sim.batching_calls})
     executed = max(usage.subjobs, 1)
     summary.update({
         "ticks": sim.ticks,
@@ -168,10 +203,22 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
                                    if sim.decisions else 0.0),
     })
     info = {"policy": policy.name, "period_cycles": cfg.period,
+            **({"batching": batcher.name} if batcher is not None else {}),
             "dram_bandwidth_gbps": system.dram_bandwidth, "seed": seed,
             "sharing": getattr(sharing, "name", "proportional")}
-    subjobs = tracer.frame() if tracer is not None else TraceRecorder(system).frame()
+    subjobs = tracer.frame() if tracer is not None else TraceRecorder(
+        system, batching=batched).frame()
     return Result(policy.name, system, summary, job_frame, subjobs, info)
+
+
+def analytical_batch_profiles(system: SystemSpec, backend: str = "analytical") -> BatchProfiles:
+    """``batch_profiles(model, b)`` of zoo models from the cost model on ``system``."""
+    from mas_sim.hardware import costmodel
+
+    def batch_profile(model: str, b: int) -> ModelProfile:
+        return costmodel.profile(model, system, backend=backend, batch=b)
+
+    return batch_profile
 
 
 class _Progress:

@@ -37,6 +37,9 @@ class SubAccelerator:
         self._idle: simpy.Event | None = None
         self._on_start = on_start
         self._on_finish = on_finish
+        self.admit: Callable[[SubJob], bool] | None = None
+        """If set, a ready SJ for which it returns False is not started now (it stays queued;
+        :meth:`wake` the SA when that may change): the batching engine's concurrency caps."""
         self.process = env.process(self._run())
 
     def clear(self) -> None:
@@ -59,6 +62,8 @@ class SubAccelerator:
 
     def _next(self) -> SubJob | None:
         """Pop the SJ to start now, or None; drops stale entries on the way."""
+        if self.admit is not None:
+            return self._next_admitted(self.admit)
         queue = self._queue
         while queue:
             sj = queue[0][2]
@@ -72,6 +77,32 @@ class SubAccelerator:
             heapq.heappop(queue)
             return sj
         return None
+
+    def _next_admitted(self, admit: Callable[[SubJob], bool]) -> SubJob | None:
+        """:meth:`_next` skipping SJs ``admit`` refuses (they stay queued, in order)."""
+        queue = self._queue
+        held: list[_Entry] = []
+        found: SubJob | None = None
+        while queue:
+            entry = queue[0]
+            sj = entry[2]
+            if sj.state != PENDING or sj.entry != entry[1] or sj.sa != self.index:
+                heapq.heappop(queue)
+                continue
+            if sj.preds_left:
+                if self.work_conserving:
+                    raise AssertionError("unready sub-job in a work-conserving queue")
+                break  # strict order: wait for the head
+            if not admit(sj):
+                if not self.work_conserving:
+                    break  # strict order: the head waits for its model's cap
+                held.append(heapq.heappop(queue))
+                continue
+            found = heapq.heappop(queue)[2]
+            break
+        for entry in held:
+            heapq.heappush(queue, entry)
+        return found
 
     def _run(self) -> Generator[simpy.Event, object, None]:
         env = self.env
