@@ -260,12 +260,14 @@ class BatchJob(Job):
         return [m for m in self.members if m.status == "live"]
 
 
-def batch_request(members: Sequence[Request], size: int) -> Request:
-    """The request a batch presents to the layer policy (see the module docstring)."""
+def batch_request(members: Sequence[Request], size: int, job_id: int | None = None) -> Request:
+    """The request a batch presents to the layer policy (see the module docstring); its id is
+    ``job_id`` (default: the oldest member's)."""
     head = members[0]
-    return Request(head.job_id, head.model, min(r.arrival for r in members),
-                   min(r.deadline for r in members), head.tenant,
-                   max(r.priority for r in members), head.qos, size)
+    return Request(job_id=head.job_id if job_id is None else job_id, model=head.model,
+                   arrival=min(r.arrival for r in members),
+                   deadline=min(r.deadline for r in members), tenant=head.tenant,
+                   priority=max(r.priority for r in members), qos=head.qos, batch=size)
 
 
 class _Variants:
@@ -488,7 +490,7 @@ class BatchingSimulation(Simulation):
     def _relist(self, job: BatchJob, live: list[Member]) -> None:
         """The batch's deadline is its earliest live member's: re-sort it in the live list."""
         self._remove_live(job)
-        job.request = batch_request([m.request for m in live], job.size)
+        job.request = batch_request([m.request for m in live], job.size, job.job_id)
         job.version += 1
         bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
 
