@@ -395,11 +395,7 @@ class BatchingSimulation(Simulation):
     def _end_alone(self, req: Request, k: int, now: float) -> None:
         """A queued request dropped before it joined a batch: a member of no batch."""
         self._waiting -= 1
-        member = Member(req, self._models.isolated[k], None)
-        member.status = "dropped"
-        member.end = now
-        for fn in self._hooks["job_ended"]:
-            fn(member, now)
+        self._end_member(Member(req, self._models.isolated[k], None), "dropped", now)
 
     def _view(self, now: float) -> BatchView:
         self.dram.sync()
@@ -504,6 +500,9 @@ class BatchingSimulation(Simulation):
     def _end_member(self, member: Member, status: JobStatus, now: float) -> None:
         member.status = status
         member.end = now
+        target = member.request.target
+        if target is not None:
+            self.tenants.record(member.request.tenant, target, status == "met")
         for fn in self._hooks["job_ended"]:
             fn(member, now)
 
