@@ -1,8 +1,8 @@
 """Earliest-finish SA assignment, shared by the list-scheduling heuristics.
 
 The plan itself (each SJ in order on the SA where it would finish first, without DRAM
-contention) is the kernel's :class:`mas_sim.sim.plan.EarliestFinishPlan`; this module turns
-orders into schedules with it, with and without admission control.
+contention, optionally with admission control) is the kernel's :mod:`mas_sim.sim.plan`; this
+module turns orders into schedules with it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.sim.plan import EarliestFinishPlan
+from mas_sim.sim.plan import EarliestFinishPlan, plan_admission, plan_order
 from mas_sim.sim.view import Schedule, SchedulerView
+
+__all__ = ["EarliestFinishPlan", "assign_earliest_finish", "assign_with_admission",
+           "earliest_finish_sas", "planned_finish"]
 
 
 def assign_earliest_finish(view: SchedulerView, order: Sequence[int] | np.ndarray) -> Schedule:
@@ -22,16 +25,13 @@ def assign_earliest_finish(view: SchedulerView, order: Sequence[int] | np.ndarra
     ``order`` holds RQ indices, first = highest priority; it must be a permutation of
     ``range(view.size)``. Priorities of the returned schedule follow ``order``.
     """
-    order_list = order.tolist() if isinstance(order, np.ndarray) else [int(i) for i in order]
-    sa = earliest_finish_sas(view, order_list)
-    return Schedule.from_order(order_list, sa)
+    priority, sa = plan_order(view, order)
+    return Schedule(priority, sa)
 
 
-def earliest_finish_sas(view: SchedulerView, order: Sequence[int]) -> list[int]:
+def earliest_finish_sas(view: SchedulerView, order: Sequence[int] | np.ndarray) -> list[int]:
     """The SA chosen for each SJ (indexed by RQ index) by the earliest-finish rule in ``order``."""
-    plan = EarliestFinishPlan(view)
-    plan.place_all(order)
-    return plan.chosen
+    return plan_order(view, order)[1].tolist()
 
 
 def assign_with_admission(view: SchedulerView, order: Sequence[int] | np.ndarray) -> Schedule:
@@ -45,45 +45,18 @@ def assign_with_admission(view: SchedulerView, order: Sequence[int] | np.ndarray
     the requests behind it (the overload "domino effect" of EDF). Nothing is dropped: deferred
     requests still run when SAs would otherwise idle.
     """
-    order_list = order.tolist() if isinstance(order, np.ndarray) else [int(i) for i in order]
-    plan = EarliestFinishPlan(view)
-    final = plan_with_admission(plan, view, order_list)
-    return Schedule.from_order(final, plan.chosen)
+    _, priority, sa, _ = plan_admission(view, order)
+    return Schedule(priority, sa)
 
 
-def plan_with_admission(plan: EarliestFinishPlan, view: SchedulerView,
-                        order: Sequence[int]) -> list[int]:
-    """Place the SJs ``order`` in ``plan`` as :func:`assign_with_admission` does; return the
-    final order (admitted requests' SJs first, then the deferred ones', each in ``order``)."""
-    jobs = view.job_id.tolist()
-    deadline = view.deadline.tolist()
-    groups: dict[int, list[int]] = {}
-    for i in order:
-        groups.setdefault(jobs[i], []).append(i)
-    admitted: list[int] = []
-    deferred: list[int] = []
-    for job, sjs in groups.items():
-        free_before = list(plan.free)
-        if plan.place_all(sjs) > deadline[sjs[0]]:
-            plan.withdraw(sjs, free_before)
-            deferred.append(job)
-        else:
-            admitted.append(job)
-    for job in deferred:
-        plan.place_all(groups[job])
-    return [i for job in admitted + deferred for i in groups[job]]
-
-
-def planned_finish(view: SchedulerView, rows: Sequence[int]) -> npt.NDArray[np.float64]:
+def planned_finish(view: SchedulerView, rows: Sequence[int] | np.ndarray,
+                   ) -> npt.NDArray[np.float64]:
     """``[len(rows), M]`` cycles after ``now``: the finish each SJ of ``rows`` would have on each
     SA when EDF-AC-H's plan of ``rows`` (in their RQ order) places it.
 
     A forecast for learned schedulers: the argmin of a row is EDF-AC-H's SA for that SJ, and a
     request deferred by admission control shows finishes behind every admitted request.
     """
-    plan = EarliestFinishPlan(view, record=True)
-    plan_with_admission(plan, view, rows)
-    assert plan.candidates is not None
-    out = np.array([plan.candidates[i] for i in rows], dtype=np.float64).reshape(len(rows),
-                                                                             view.num_sas)
-    return out - plan.now
+    rows = np.asarray(rows, dtype=np.int64)
+    candidates = plan_admission(view, rows, record=True)[3]
+    return candidates[rows] - float(view.now)

@@ -33,7 +33,6 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import simpy
 from simpy.core import URGENT
 
@@ -42,7 +41,7 @@ from mas_sim.hardware.spec import SystemSpec
 from mas_sim.sim.dram import BandwidthSharing, DramArbiter, Transfer
 from mas_sim.sim.jobs import DONE, DROPPED, PENDING, Job, JobPlan, Plan, SubJob
 from mas_sim.sim.requests import Request, Workload
-from mas_sim.sim.rq import ModelTable, ReadyQueue, build_view, collect
+from mas_sim.sim.rq import JobTable, ModelTable, ReadyQueue, build_view, collect
 from mas_sim.sim.subaccelerator import SubAccelerator
 from mas_sim.sim.tenancy import TenantTracker
 from mas_sim.sim.view import Policy, Schedule, SchedulerView, validate_schedule
@@ -139,6 +138,7 @@ class Simulation:
         self._models = ModelTable(workload.profiles, workload.isolated_latency, system)
         self.tenants = TenantTracker(self.config.tenant_window)
         """Per-tenant hit-rate deficits shown in the views (requests with targets only)."""
+        self._table = JobTable()
         self.dram = DramArbiter(self.env, system.dram_bandwidth, sharing,
                                 on_rates=self._rates_changed)
         wc = self.config.work_conserving
@@ -251,6 +251,7 @@ class Simulation:
         while self._next_request is not None and self._next_request.arrival <= now:
             req = self._next_request
             job = self._models.new_job(req)
+            self._table.add(job)
             bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
             self._unplanned.append(job)
             self._unstarted += job.unstarted
@@ -317,7 +318,7 @@ class Simulation:
         self.dram.sync()
         if self.config.skip_futile_ticks and self._futile(now):
             return None
-        self._rq = collect(jobs, self._models, self._rq)
+        self._rq = collect(jobs, self._models, self._table, self._rq)
         view = build_view(now, self.config.period, self._rq, self._models, self.sas,
                           self.system, self.tenants)
         self._unplanned = []
@@ -372,6 +373,7 @@ class Simulation:
             for sj in job.subjobs:
                 if sj.state == PENDING:
                     sj.state = DROPPED
+            job.left.fill(-1)
             self._unstarted -= job.unstarted
             job.unstarted = 0
             job.version += 1
@@ -386,17 +388,12 @@ class Simulation:
         """
         rq = self._rq
         assert rq is not None
-        plan = Plan(schedule.sa.tolist(), schedule.priority.tolist(), self._seq)
-        self._seq += len(rq.subjobs)
-        for job, start, block in zip(rq.jobs, rq.starts, rq.blocks, strict=True):
-            job.plan = JobPlan(plan, start, block.position)
-        subjobs = rq.subjobs
-        if self.config.work_conserving:
-            for i in np.flatnonzero(view.ready).tolist():
-                self._enqueue(subjobs[i])
-        else:
-            for sj in subjobs:
-                self._enqueue(sj)
+        plan = Plan(schedule.sa.tolist(), schedule.priority.tolist(), self._seq, rq.slot_rq)
+        self._seq += view.size
+        for job, slot in zip(rq.jobs, rq.slot_start, strict=True):
+            job.plan = JobPlan(plan, slot)
+        for sj in rq.subjobs(ready_only=self.config.work_conserving):
+            self._enqueue(sj)
         for sa in self.sas:
             sa.wake()
 
@@ -404,7 +401,7 @@ class Simulation:
         """Queue ``sj`` on the SA its job's plan gives it (the plan must exist)."""
         job_plan = sj.job.plan
         assert job_plan is not None
-        i = job_plan.start + job_plan.position[sj.layer]
+        i = job_plan.index(sj.layer)
         plan = job_plan.plan
         sj.sa = plan.sa[i]
         sj.sched_priority = plan.priority[i]
@@ -414,6 +411,7 @@ class Simulation:
     def _started(self, sj: SubJob) -> None:
         self._started_count += 1
         job = sj.job
+        job.left[sj.layer] = -1
         job.unstarted -= 1
         job.version += 1
         self._unstarted -= 1
@@ -427,14 +425,19 @@ class Simulation:
         job.layers_left -= 1
         job.remaining_work -= self._models.min_latency[job.model_id][sj.layer]
         job.version += 1
+        if job.status == "live":
+            self._table.set_remaining(job)
         for fn in self._hooks["subjob_finished"]:
             fn(sj, sj.sa, now)
         subjobs = job.subjobs
         planned = job.plan is not None
         wc = self.config.work_conserving
+        left = job.left
         for s in job.profile.successors[sj.layer]:
             succ = subjobs[s]
             succ.preds_left -= 1
+            if succ.state == PENDING:
+                left[s] -= 1
             if succ.preds_left == 0 and succ.state == PENDING and planned:
                 if wc:
                     self._enqueue(succ)
@@ -454,6 +457,7 @@ class Simulation:
         while self._live[i][1] is not job:
             i += 1
         del self._live[i]
+        self._table.remove(job)
         for fn in self._hooks["job_ended"]:
             fn(job, now)
 

@@ -1,7 +1,7 @@
 """Isolated latency C_SP: one request alone on the idle system, simulated.
 
 The request arrives at a tick and is planned every period as FCFS-H plans it (layers in
-topological order, each on its earliest-finish SA: :class:`~mas_sim.sim.plan.EarliestFinishPlan`),
+topological order, each on its earliest-finish SA: :func:`~mas_sim.sim.plan.plan_order`),
 with DRAM contention among its own parallel layers. Deadlines are set from it
 (``q = QoS factor x C_SP``), so it is computed here, in the kernel, below the workload layer
 that needs it; ``tests`` check that it equals a run of the ``fcfs-h`` policy. Times in cycles.
@@ -16,7 +16,7 @@ import numpy as np
 from mas_sim.hardware.profile import ModelProfile
 from mas_sim.hardware.spec import SystemSpec
 from mas_sim.sim.engine import EngineConfig, Simulation
-from mas_sim.sim.plan import EarliestFinishPlan
+from mas_sim.sim.plan import plan_order
 from mas_sim.sim.requests import Request, Workload
 from mas_sim.sim.view import Schedule, SchedulerView
 
@@ -31,10 +31,9 @@ class _AloneFcfs:
 
     def schedule(self, view: SchedulerView) -> Schedule:
         """Arrival, job id, then layer order; earliest-finish SA."""
-        order = np.lexsort((view.layer_index, view.job_id, view.arrival)).tolist()
-        plan = EarliestFinishPlan(view)
-        plan.place_all(order)
-        return Schedule.from_order(order, plan.chosen)
+        priority, sa = plan_order(view, np.lexsort((view.layer_index, view.job_id,
+                                                    view.arrival)))
+        return Schedule(priority, sa)
 
 
 _ISOLATED: dict[tuple[int, SystemSpec, float], tuple[ModelProfile, float]] = {}

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from mas_sim.hardware.profile import ModelProfile
 from mas_sim.sim.requests import Request
 
@@ -24,19 +27,25 @@ JobStatus = Literal["live", "met", "missed", "dropped"]
 class Job:
     """One request being served: its profile, sub-jobs and progress."""
 
-    __slots__ = ("_block", "end", "isolated_latency", "layers_left", "model_id", "plan",
-                 "profile", "remaining_work", "request", "status", "subjobs", "unstarted",
-                 "version")
+    __slots__ = ("end", "isolated_latency", "layers_left", "left", "model_id", "plan", "profile",
+                 "remaining_work", "request", "row", "status", "subjobs", "unstarted", "version")
 
     def __init__(self, request: Request, profile: ModelProfile, model_id: int,
-                 isolated_latency: float, min_latency: list[float]) -> None:
+                 isolated_latency: float, min_latency: list[float],
+                 num_preds: npt.NDArray[np.int64] | None = None) -> None:
+        """``num_preds``: the number of predecessors of each layer (computed if None)."""
         self.request = request
         self.profile = profile
         self.model_id = model_id
         self.isolated_latency = isolated_latency
         """C_SP of the request's model, cycles."""
-        self.subjobs = [SubJob(self, layer, len(preds))
-                        for layer, preds in enumerate(profile.predecessors)]
+        if num_preds is None:
+            num_preds = np.asarray([len(p) for p in profile.predecessors], dtype=np.int64)
+        self.left = num_preds.copy()
+        """Per layer: -1 once started (or dropped), else its unfinished predecessors (the
+        sub-jobs' ``state`` and ``preds_left`` as one array, for the ready-queue kernel)."""
+        self.subjobs = [SubJob(self, layer, preds)
+                        for layer, preds in enumerate(num_preds.tolist())]
         self.layers_left = len(self.subjobs)
         """Sub-jobs not yet finished."""
         self.unstarted = len(self.subjobs)
@@ -47,8 +56,9 @@ class Job:
         self.end = float("nan")
         """When the job finished (all layers done), cycles; NaN if it never did."""
         self.version = 0
-        """Bumped whenever a sub-job starts or finishes (invalidates cached RQ blocks)."""
-        self._block: object = None
+        """Bumped whenever a sub-job starts or finishes (the ready queue is rebuilt)."""
+        self.row = -1
+        """The job's row in the engine's job table while it is live (-1: none)."""
         self.plan: JobPlan | None = None
         """The schedule in force for the job's unstarted SJs (None: not planned now)."""
 
@@ -127,23 +137,28 @@ class SubJob:
 class Plan:
     """One schedule as the SAs use it: SA and priority per RQ index, and its entry numbers."""
 
-    __slots__ = ("priority", "sa", "seq")
+    __slots__ = ("priority", "sa", "seq", "slot_rq")
 
-    def __init__(self, sa: list[int], priority: list[float], seq: int) -> None:
+    def __init__(self, sa: list[int], priority: list[float], seq: int,
+                 slot_rq: npt.NDArray[np.int64]) -> None:
         self.sa = sa
         self.priority = priority
         self.seq = seq
         """Local-queue entry number of RQ index 0 (ties: earlier plans, lower index first)."""
+        self.slot_rq = slot_rq
+        """RQ index of each (job, layer) slot of the planned jobs (-1: not in the RQ)."""
 
 
 class JobPlan:
     """Where a job's unstarted SJs are in a :class:`Plan`."""
 
-    __slots__ = ("plan", "position", "start")
+    __slots__ = ("plan", "slot")
 
-    def __init__(self, plan: Plan, start: int, position: dict[int, int]) -> None:
+    def __init__(self, plan: Plan, slot: int) -> None:
         self.plan = plan
-        self.start = start
-        """RQ index of the job's first unstarted SJ."""
-        self.position = position
-        """Layer index -> offset from ``start``."""
+        self.slot = slot
+        """Slot of the job's layer 0 in ``plan.slot_rq`` (layer ``l`` is ``slot + l``)."""
+
+    def index(self, layer: int) -> int:
+        """RQ index of the job's ``layer`` in the plan."""
+        return int(self.plan.slot_rq[self.slot + layer])

@@ -2,17 +2,18 @@
 
 The RQ holds the unstarted sub-jobs (SJs) of the live requests. Sorted by absolute deadline
 (then arrival, job id, layer), it is the requests in deadline order, each with its unstarted
-layers in topological order; so it is assembled from one *block* per request. A block (the
-request's unstarted layers, their in-request predecessor lists and ready flags) changes only
-when one of the request's SJs starts or finishes, so it is cached on the job under the job's
-version; a request with nothing started yet shares one block per model. The per-tick cost is
-then a few numpy operations per request, not Python work per SJ.
+layers in topological order. Each job keeps its layers' state in one small array
+(:attr:`~mas_sim.sim.jobs.Job.left`: -1 once started or dropped, else the number of unfinished
+predecessors), and each live job's fixed fields sit in a row of a :class:`JobTable`; a compiled
+kernel (:mod:`.jit`) turns the jobs' state arrays into every array of the view in one pass, so
+the per-tick cost is a few array operations, not Python work per SJ. Between two ticks the RQ is
+often unchanged (no SJ started or finished); then the arrays are reused as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -20,13 +21,19 @@ import numpy.typing as npt
 from mas_sim.core.errors import ConfigError
 from mas_sim.hardware import SystemSpec
 from mas_sim.hardware.profile import ModelProfile
-from mas_sim.sim.jobs import PENDING, Job, SubJob
+from mas_sim.sim.jit import njit
+from mas_sim.sim.jobs import Job, SubJob
 from mas_sim.sim.requests import Request
 from mas_sim.sim.subaccelerator import SubAccelerator
 from mas_sim.sim.tenancy import TenantTracker
 from mas_sim.sim.view import SchedulerView
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+# Columns of JobTable.floats and JobTable.ints.
+_DEADLINE, _ARRIVAL, _ISOLATED, _REMAINING = range(4)
+_JOB_ID, _MODEL_ID, _PRIORITY, _TENANT = range(4)
 
 
 class ModelTable:
@@ -47,162 +54,200 @@ class ModelTable:
         self.isolated = [float(isolated[n]) for n in self.names]
         self.min_latency = [p.latency.min(axis=1).tolist() for p in self.profiles]
         sizes = [p.num_layers for p in self.profiles]
-        self.offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
+        self.size = np.asarray(sizes, dtype=np.int64)
+        """Layers of each model."""
+        self.offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        """First row of each model in the stacked tables (and the total, last)."""
         self.latency = np.concatenate([p.latency for p in self.profiles])
         """``[sum L, M]`` latencies of every model's layers, stacked by model, cycles."""
         self.bandwidth = np.concatenate([p.bandwidth for p in self.profiles])
         self.energy = np.concatenate([p.energy for p in self.profiles])
-        self._full_blocks: list[_Block | None] = [None] * len(self.profiles)
+        preds = [p.predecessors[layer] for p in self.profiles for layer in range(p.num_layers)]
+        self.pred_ptr = np.concatenate([[0], np.cumsum([len(u) for u in preds])]).astype(np.int64)
+        """CSR row pointers over the stacked rows: the layer's predecessors (layer indices)."""
+        self.pred_idx = np.asarray([u for us in preds for u in us], dtype=np.int64)
+        self._num_preds = [np.asarray([len(u) for u in p.predecessors], dtype=np.int64)
+                           for p in self.profiles]
 
     def new_job(self, request: Request) -> Job:
         """A fresh job for ``request``."""
         i = self.index[request.model]
-        return Job(request, self.profiles[i], i, self.isolated[i], self.min_latency[i])
-
-    def block(self, job: Job) -> _Block:
-        """The RQ block of ``job``: its unstarted layers (cached under the job's version)."""
-        if job.unstarted == len(job.subjobs):
-            full = self._full_blocks[job.model_id]
-            if full is None:
-                full = self._full_blocks[job.model_id] = self._make_block(job)
-            return _Block(job.version, full.layers, full.gidx, full.indptr, full.indices,
-                          full.ready, full.position, job.subjobs)
-        cached = job._block
-        if isinstance(cached, _Block) and cached.version == job.version:
-            return cached
-        block = self._make_block(job)
-        job._block = block
-        return block
-
-    def _make_block(self, job: Job) -> _Block:
-        subjobs = job.subjobs
-        layers = [sj.layer for sj in subjobs if sj.state == PENDING]
-        position = {layer: i for i, layer in enumerate(layers)}
-        preds = job.profile.predecessors
-        indptr = [0]
-        indices: list[int] = []
-        for layer in layers:
-            indices.extend(position[p] for p in preds[layer] if p in position)
-            indptr.append(len(indices))
-        offset = self.offset[job.model_id]
-        return _Block(job.version, layers,
-                      np.asarray(layers, dtype=np.int64) + offset,
-                      np.asarray(indptr, dtype=np.int64),
-                      np.asarray(indices, dtype=np.int64),
-                      np.array([subjobs[layer].preds_left == 0 for layer in layers], dtype=bool),
-                      position, [subjobs[layer] for layer in layers])
+        return Job(request, self.profiles[i], i, self.isolated[i], self.min_latency[i],
+                   self._num_preds[i])
 
 
-@dataclass(frozen=True, eq=False)
-class _Block:
-    """One job's slice of the RQ."""
+class JobTable:
+    """The fixed fields of the live jobs (and their remaining work), one row per job.
 
-    version: int
-    layers: list[int]
-    gidx: IntArray
-    """Rows of the stacked cost tables."""
-    indptr: IntArray
-    indices: IntArray
-    """Local (in-block) predecessor CSR."""
-    ready: npt.NDArray[np.bool_]
-    position: dict[int, int]
-    """Layer index -> position in the block."""
-    subjobs: list[SubJob]
+    Rows of ended jobs are reused, so the table grows with the number of jobs alive at once,
+    not with the number of requests.
+    """
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.floats = np.zeros((capacity, 4))
+        """Per row: deadline, arrival, isolated latency, remaining work (cycles)."""
+        self.ints = np.zeros((capacity, 4), dtype=np.int64)
+        """Per row: job id, model id, priority class, tenant."""
+        self._free: list[int] = []
+        self._used = 0
+
+    def add(self, job: Job) -> None:
+        """Give ``job`` a row (``job.row``) holding its fields."""
+        if self._free:
+            row = self._free.pop()
+        else:
+            row = self._used
+            self._used += 1
+            if row == self.floats.shape[0]:
+                self.floats = np.concatenate([self.floats, np.zeros_like(self.floats)])
+                self.ints = np.concatenate([self.ints, np.zeros_like(self.ints)])
+        req = job.request
+        self.floats[row] = (req.deadline, req.arrival, job.isolated_latency, job.remaining_work)
+        self.ints[row] = (req.job_id, job.model_id, req.priority, req.tenant)
+        job.row = row
+
+    def set_remaining(self, job: Job) -> None:
+        """Copy ``job.remaining_work`` into its row."""
+        self.floats[job.row, _REMAINING] = job.remaining_work
+
+    def remove(self, job: Job) -> None:
+        """Free the row of an ended job."""
+        self._free.append(job.row)
+        job.row = -1
 
 
 @dataclass(frozen=True, eq=False)
 class ReadyQueue:
-    """The RQ of one tick: its SJs in order, and where each job's block starts."""
+    """The RQ of one tick: its jobs in order and where each of their layers is in it."""
 
     key: tuple[tuple[int, int], ...]
     """(job id, job version) of every job in order: equal keys mean an identical RQ."""
     jobs: list[Job]
-    blocks: list[_Block]
-    starts: list[int]
-    """Index of each job's first SJ in the RQ."""
-    subjobs: list[SubJob]
-    static: dict[str, object]
+    slot_start: list[int]
+    """Job ``j``'s layer ``l`` is slot ``slot_start[j] + l`` of :attr:`slot_rq`."""
+    slot_rq: IntArray
+    """RQ index of every slot (-1: the layer is not in the RQ)."""
+    job_of: IntArray
+    """``[R]`` position in :attr:`jobs` of each SJ's job."""
+    static: dict[str, np.ndarray]
     """View fields that depend only on the key (cost rows, request data, ready flags, CSR)."""
     index: dict[int, int]
     """Job id -> position in :attr:`jobs`."""
+    _subjobs: dict[bool, list[SubJob]] = field(default_factory=dict)
 
-    def locate(self, job: Job) -> tuple[int, _Block] | None:
-        """(start index, block) of ``job`` in this RQ, or None."""
-        i = self.index.get(job.job_id)
-        return None if i is None else (self.starts[i], self.blocks[i])
+    def subjobs(self, ready_only: bool) -> list[SubJob]:
+        """The RQ's SJs in order (with ``ready_only``, those whose predecessors all finished)."""
+        cached = self._subjobs.get(ready_only)
+        if cached is None:
+            rows = np.arange(self.job_of.shape[0])
+            if ready_only:
+                rows = rows[self.static["ready"]]
+            layer = self.static["layer_index"][rows].tolist()
+            jobs = self.jobs
+            cached = [jobs[j].subjobs[lay] for j, lay in zip(self.job_of[rows].tolist(), layer,
+                                                               strict=True)]
+            self._subjobs[ready_only] = cached
+        return cached
 
 
-def collect(jobs: Sequence[Job], models: ModelTable, previous: ReadyQueue | None) -> ReadyQueue:
-    """The RQ made of ``jobs`` (in deadline order); reuses ``previous`` if nothing changed.
-
-    Between two ticks most requests neither start nor finish a layer, so the RQ is often the
-    same; then every array of the view but the time-dependent ones is reused as it is.
-    """
-    key = tuple((job.job_id, job.version) for job in jobs)
+def collect(jobs: Sequence[Job], models: ModelTable, table: JobTable,
+            previous: ReadyQueue | None) -> ReadyQueue:
+    """The RQ made of ``jobs`` (in deadline order); reuses ``previous`` if nothing changed."""
+    key = tuple([(job.job_id, job.version) for job in jobs])
     if previous is not None and previous.key == key:
         return previous
-    blocks = [models.block(job) for job in jobs]
-    sizes = [len(b.layers) for b in blocks]
-    starts = [0]
-    for n in sizes:
-        starts.append(starts[-1] + n)
-    subjobs: list[SubJob] = []
-    for b in blocks:
-        subjobs.extend(b.subjobs)
-    return ReadyQueue(key, list(jobs), blocks, starts[:-1], subjobs,
-                      _static_fields(jobs, blocks, sizes, starts, models),
-                      {job.job_id: i for i, job in enumerate(jobs)})
-
-
-def _static_fields(jobs: Sequence[Job], blocks: list[_Block], sizes: list[int],
-                   starts: list[int], models: ModelTable) -> dict[str, object]:
-    r = starts[-1]
-    if len(blocks) == 1:  # common when requests are planned on arrival: skip the gathers
-        b = blocks[0]
-        gidx, indices, indptr, ready = b.gidx, b.indices, b.indptr, b.ready
-    elif r:
-        counts = np.asarray(sizes, dtype=np.int64)
-        starts_arr = np.asarray(starts[:-1], dtype=np.int64)
-        gidx = np.concatenate([b.gidx for b in blocks])
-        pred_counts = np.fromiter((len(b.indices) for b in blocks), dtype=np.int64,
-                                  count=len(blocks))
-        indices = np.concatenate([b.indices for b in blocks]) + np.repeat(starts_arr,
-                                                                          pred_counts)
-        pred_base = np.concatenate([[0], np.cumsum(pred_counts)])[:-1]
-        indptr = np.concatenate([np.concatenate([b.indptr[:-1] for b in blocks])
-                                 + np.repeat(pred_base, counts), [len(indices)]])
-        ready = np.concatenate([b.ready for b in blocks])
-    else:
-        gidx = np.zeros(0, dtype=np.int64)
-        indices = np.zeros(0, dtype=np.int64)
-        indptr = np.zeros(1, dtype=np.int64)
-        ready = np.zeros(0, dtype=bool)
-
-    def per_job(values: list[float] | list[int], dtype: type) -> np.ndarray:
-        if len(values) == 1:
-            return _frozen(np.full(r, values[0], dtype=dtype))
-        return _frozen(np.repeat(np.asarray(values, dtype=dtype), sizes))
-
-    reqs = [job.request for job in jobs]
-    return {
-        "latency": _frozen(models.latency[gidx]),
-        "bandwidth": _frozen(models.bandwidth[gidx]),
-        "energy": _frozen(models.energy[gidx]),
-        "deadline": per_job([q.deadline for q in reqs], np.float64),
-        "arrival": per_job([q.arrival for q in reqs], np.float64),
-        "job_id": per_job([q.job_id for q in reqs], np.int64),
-        "model_id": per_job([job.model_id for job in jobs], np.int64),
-        "layer_index": _frozen(gidx - per_job([models.offset[j.model_id] for j in jobs],
-                                              np.int64)),
-        "ready": _frozen(ready),
-        "pred_indptr": _frozen(indptr),
-        "pred_indices": _frozen(indices),
-        "priority": per_job([q.priority for q in reqs], np.int64),
-        "tenant": per_job([q.tenant for q in reqs], np.int64),
-        "isolated_latency": per_job([job.isolated_latency for job in jobs], np.float64),
-        "remaining_work": per_job([job.remaining_work for job in jobs], np.float64),
-        "tenant_deficit": _frozen(np.zeros(r)),
+    left = jobs[0].left if len(jobs) == 1 else np.concatenate([job.left for job in jobs])
+    rows = np.fromiter([job.row for job in jobs], dtype=np.int64, count=len(jobs))
+    (gidx, layer, job_of, ready, indptr, indices, slot_rq, slot_start, floats,
+     ints) = _assemble(left, rows, table.ints, table.floats, models.offset, models.size,
+                       models.pred_ptr, models.pred_idx)
+    static = {
+        "latency": models.latency[gidx],
+        "bandwidth": models.bandwidth[gidx],
+        "energy": models.energy[gidx],
+        "deadline": floats[_DEADLINE],
+        "arrival": floats[_ARRIVAL],
+        "job_id": ints[_JOB_ID],
+        "model_id": ints[_MODEL_ID],
+        "layer_index": layer,
+        "ready": ready,
+        "pred_indptr": indptr,
+        "pred_indices": indices,
+        "priority": ints[_PRIORITY],
+        "tenant": ints[_TENANT],
+        "isolated_latency": floats[_ISOLATED],
+        "remaining_work": floats[_REMAINING],
+        "tenant_deficit": np.zeros(gidx.shape[0]),
     }
+    for a in static.values():
+        a.setflags(write=False)
+    return ReadyQueue(key, list(jobs), slot_start.tolist(), slot_rq, job_of, static,
+                      {job.job_id: j for j, job in enumerate(jobs)})
+
+
+@njit
+def _assemble(left: IntArray, rows: IntArray, int_table: IntArray, float_table: FloatArray,
+              offset: IntArray, size: IntArray, pred_ptr: IntArray, pred_idx: IntArray,
+              ) -> tuple:
+    """The RQ of the jobs whose concatenated layer states are ``left`` (see :class:`ReadyQueue`).
+
+    Returns ``gidx`` (stacked-table row of each SJ), ``layer``, ``job_of``, ``ready``, the
+    in-RQ predecessor CSR (``indptr``, ``indices``, in the profile's predecessor order),
+    ``slot_rq``, ``slot_start`` and the SJs' job fields (``[4, R]`` floats and ints).
+    """
+    n_jobs = rows.shape[0]
+    r = 0
+    for s in range(left.shape[0]):
+        if left[s] >= 0:
+            r += 1
+    gidx = np.empty(r, dtype=np.int64)
+    layer = np.empty(r, dtype=np.int64)
+    job_of = np.empty(r, dtype=np.int64)
+    ready = np.empty(r, dtype=np.bool_)
+    slot_rq = np.empty(left.shape[0], dtype=np.int64)
+    slot_start = np.empty(n_jobs, dtype=np.int64)
+    floats = np.empty((4, r))
+    ints = np.empty((4, r), dtype=np.int64)
+    pos = 0
+    base = 0
+    for j in range(n_jobs):
+        row = rows[j]
+        model = int_table[row, _MODEL_ID]
+        slot_start[j] = base
+        for lay in range(size[model]):
+            s = base + lay
+            if left[s] >= 0:
+                slot_rq[s] = pos
+                gidx[pos] = offset[model] + lay
+                layer[pos] = lay
+                job_of[pos] = j
+                ready[pos] = left[s] == 0
+                for c in range(4):
+                    floats[c, pos] = float_table[row, c]
+                    ints[c, pos] = int_table[row, c]
+                pos += 1
+            else:
+                slot_rq[s] = -1
+        base += size[model]
+    indptr = np.empty(r + 1, dtype=np.int64)
+    edges = 0
+    for i in range(r):
+        b = slot_start[job_of[i]]
+        for q in range(pred_ptr[gidx[i]], pred_ptr[gidx[i] + 1]):
+            if slot_rq[b + pred_idx[q]] >= 0:
+                edges += 1
+    indices = np.empty(edges, dtype=np.int64)
+    indptr[0] = 0
+    e = 0
+    for i in range(r):
+        b = slot_start[job_of[i]]
+        for q in range(pred_ptr[gidx[i]], pred_ptr[gidx[i] + 1]):
+            k = slot_rq[b + pred_idx[q]]
+            if k >= 0:
+                indices[e] = k
+                e += 1
+        indptr[i + 1] = e
+    return gidx, layer, job_of, ready, indptr, indices, slot_rq, slot_start, floats, ints
 
 
 def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
@@ -214,7 +259,7 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
     Only ``release``, ``sa_busy_for``, ``running_bandwidth`` and, when ``tenants`` has recorded
     targets, ``tenant_deficit`` are computed here; the rest comes from ``rq.static``.
     """
-    r = len(rq.subjobs)
+    r = rq.job_of.shape[0]
     m = system.num_sas
     release = np.full(r, now)
     busy = np.zeros(m)
@@ -226,25 +271,21 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
         finish_in = transfer.time_left()
         busy[sa.index] = finish_in
         running_bw[sa.index] = transfer.demand
-        located = rq.locate(sj.job)
-        if located is None:
+        j = rq.index.get(sj.job.job_id)
+        if j is None:
             continue
-        base, block = located
+        base = rq.slot_start[j]
         for succ in sj.job.profile.successors[sj.layer]:
-            pos = block.position.get(succ)
-            if pos is not None:
-                release[base + pos] = max(release[base + pos], now + finish_in)
+            pos = rq.slot_rq[base + succ]
+            if pos >= 0:
+                release[pos] = max(release[pos], now + finish_in)
     static = rq.static
     if tenants is not None and tenants.active:
-        deficit = [tenants.deficit(job.request.tenant) for job in rq.jobs]
-        static = {**static, "tenant_deficit": _frozen(np.repeat(
-            np.asarray(deficit, dtype=np.float64), [len(b.layers) for b in rq.blocks]))}
+        deficit = np.asarray([tenants.deficit(job.request.tenant) for job in rq.jobs])
+        static = {**static, "tenant_deficit": deficit[rq.job_of]}
+    for a in (release, busy, running_bw, static["tenant_deficit"]):
+        a.setflags(write=False)
     return SchedulerView(
-        now=now, period=period, release=_frozen(release), sa_busy_for=_frozen(busy),
-        dram_bandwidth=system.dram_bandwidth, running_bandwidth=_frozen(running_bw),
-        model_names=models.names, **static)  # type: ignore[arg-type]
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.setflags(write=False)
-    return a
+        now=now, period=period, release=release, sa_busy_for=busy,
+        dram_bandwidth=system.dram_bandwidth, running_bandwidth=running_bw,
+        model_names=models.names, **static)

@@ -181,11 +181,10 @@ def check_schedule(schedule: object, view: SchedulerView, where: str) -> Schedul
                           f"expected ({r},) for {r} sub-jobs")
     if r == 0:
         return schedule
-    if not np.issubdtype(sa.dtype, np.integer):
+    if sa.dtype.kind not in "iu":
         raise PolicyError(f"{where}: sa has dtype {sa.dtype}, expected integers")
-    bad = np.flatnonzero((sa < 0) | (sa >= m))
-    if bad.size:
-        i = int(bad[0])
+    if sa.min() < 0 or sa.max() >= m:  # cheap test first: the answer is nearly always valid
+        i = int(np.flatnonzero((sa < 0) | (sa >= m))[0])
         raise PolicyError(f"{where}: sa[{i}] = {int(sa[i])} is out of range 0..{m - 1}")
     finite = np.isfinite(priority.astype(np.float64, copy=False))
     if not finite.all():
