@@ -25,9 +25,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import simpy
+from numba.extending import register_jitable
 
 #: Relative residue under which a transfer counts as done (a few ulps of its own work).
 WORK_EPSILON = 1e-12
+
+
+@register_jitable
+def proportional_rate(total_demand: float, bandwidth: float) -> float:
+    """RELMAS's rate for every running SJ: 1 while the summed stall-free demands ``D`` fit in
+    the bandwidth ``B``, else ``B / D`` (bytes/cycle both).
+
+    The one definition of the rule: the arbiter below, the forecast and MAGMA's fitness call it
+    (compiled into their kernels; each sums the demands in its own order, see their modules).
+    """
+    return 1.0 if total_demand <= bandwidth else bandwidth / total_demand
 
 
 class DramClient(Protocol):
@@ -72,9 +84,7 @@ class ProportionalSharing:
     def rates(self, now: float, demands: Sequence[float], clients: Sequence[DramClient],
               bandwidth: float) -> list[float]:
         """Equal rates ``min(1, B / D)``."""
-        total = sum(demands)
-        rate = 1.0 if total <= bandwidth else bandwidth / total
-        return [rate] * len(demands)
+        return [proportional_rate(sum(demands), bandwidth)] * len(demands)
 
 
 class Transfer:
@@ -147,7 +157,7 @@ class DramArbiter:
             total = 0.0
             for t in running:
                 total += t.demand
-            rate = 1.0 if total <= self.bandwidth else self.bandwidth / total
+            rate = proportional_rate(total, self.bandwidth)
             for t in running:
                 t.rate = rate
         else:

@@ -36,10 +36,10 @@ Reconstruction of what the view does not say directly:
   latest projected finish really finishes last: SJ ``i`` with ``release[i] > now`` waits for the
   transfer of the SA ``m`` with ``now + sa_busy_for[m] == release[i]`` (the highest such ``m``
   on ties), whatever rates do meanwhile. A ``release`` that matches no busy SA (a hand-made view)
-  is a fixed time instead; so is every release with ``link_releases=False`` (MAGMA's fitness
-  model). Releases at a time are handled before finishes at that time. An SJ that is not
+  is a fixed time instead; so is every release with ``link_releases=False``. An SJ that is not
   ``ready`` although it has no RQ predecessor and ``release[i] == now`` waits for a busy SA whose
-  SJ ends exactly now (an SJ ending at a tick).
+  SJ ends exactly now (an SJ ending at a tick). This rule is :func:`waits_for`; MAGMA's fitness
+  links releases by it too. Releases at a time are handled before finishes at that time.
 - *Sharing rules* (``sharing`` given) see clients built from the view (priority, deadline,
   isolated latency, and the request's remaining work, which drops by the SJ's minimum latency as
   each RQ SJ finishes). A running SJ's request is known only through its waiting successors; if
@@ -49,28 +49,36 @@ Reconstruction of what the view does not say directly:
   projected finish may not be the latest actual one: the forecast is then an approximation.
 
 SJs that never start (strict order deadlock, which the engine breaks only by re-planning) get
-``inf`` start and finish. Cost: O(R log R + E) plus O(M) per start or finish, in pure Python.
+``inf`` start and finish. Cost: O(R log R + E) plus O(M) per start or finish.
+
+Implementation. The event loop is one compiled kernel (:mod:`.jit`) over arrays: the SAs'
+queues are heaps, the running SJs a list of transfers, the pending SA resumptions a FIFO ring.
+Under proportional sharing it runs to the end in one call. A sharing rule is Python: the kernel
+then stops whenever rates must be recomputed (an SJ started or finished), the rule is asked, and
+the kernel resumes with its answer; the loop is the same.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import deque
-from collections.abc import Sequence
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numba.extending import register_jitable
 
 from mas_sim.core.errors import ConfigError
-from mas_sim.sim.dram import WORK_EPSILON, BandwidthSharing
+from mas_sim.sim import dram
+from mas_sim.sim.dram import WORK_EPSILON, BandwidthSharing, proportional_rate
+from mas_sim.sim.jit import njit
 from mas_sim.sim.view import Schedule, SchedulerView, check_schedule
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 #: Relative tolerance when matching a release time to a busy SA's projected finish.
-_MATCH_EPSILON = 1e-12
+MATCH_EPSILON = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,47 +89,6 @@ class Forecast:
     """``[R]`` projected start, absolute cycles."""
     finish: FloatArray
     """``[R]`` projected finish, absolute cycles."""
-
-
-class _Job:
-    """Remaining work of one request as the forecast tracks it (for sharing-rule clients)."""
-
-    __slots__ = ("remaining_work",)
-
-    def __init__(self, remaining_work: float) -> None:
-        self.remaining_work = remaining_work
-
-
-class _Client:
-    """What a :class:`~mas_sim.sim.dram.BandwidthSharing` rule reads about a running SJ."""
-
-    __slots__ = ("_job", "deadline", "isolated_latency", "priority")
-
-    def __init__(self, priority: int, deadline: float, isolated_latency: float, job: _Job) -> None:
-        self.priority = priority
-        self.deadline = deadline
-        self.isolated_latency = isolated_latency
-        self._job = job
-
-    @property
-    def remaining_work(self) -> float:
-        """Min-latency sum of the request's unfinished layers, cycles."""
-        return self._job.remaining_work
-
-
-class _Transfer:
-    """A running SJ: mirrors :class:`mas_sim.sim.dram.Transfer` (``sj`` is -1 for initial ones)."""
-
-    __slots__ = ("client", "demand", "rate", "remaining", "sa", "sj", "work")
-
-    def __init__(self, sa: int, sj: int, work: float, demand: float, client: _Client) -> None:
-        self.sa = sa
-        self.sj = sj
-        self.work = work
-        self.remaining = work
-        self.demand = demand
-        self.rate = 1.0
-        self.client = client
 
 
 def forecast(view: SchedulerView, schedule: Schedule, *,
@@ -141,265 +108,477 @@ def forecast_details(view: SchedulerView, schedule: Schedule, *,
                      sharing: BandwidthSharing | None = None, strict_order: bool = False,
                      link_releases: bool = True) -> Forecast:
     """Projected start and finish of every SJ of ``view`` (see :func:`forecast`)."""
-    _check(view, schedule)
-    return _Run(view, schedule, sharing, strict_order, link_releases).run()
-
-
-def _check(view: SchedulerView, schedule: Schedule) -> None:
     check_schedule(schedule, view, "forecast: invalid schedule")
+    st = _setup(float(view.now), float(view.dram_bandwidth), view.latency, view.bandwidth,
+                view.release, view.ready, view.pred_indptr, view.pred_indices,
+                view.sa_busy_for, view.running_bandwidth, view.job_id, view.remaining_work,
+                np.asarray(schedule.sa, dtype=np.int64),
+                -np.asarray(schedule.priority, dtype=np.float64), strict_order, link_releases)
+    if sharing is None:
+        _run(st, True)
+    else:
+        clients = _Clients(view, st)
+        while not _run(st, False):  # the kernel stopped: rates are needed
+            running = st.running[:st.ints[_N_RUN]]
+            rates = sharing.rates(float(st.floats[_UPDATED_AT]), st.tr_demand[running].tolist(),
+                                  [clients.of(k) for k in running.tolist()],
+                                  float(view.dram_bandwidth))
+            for k, r in zip(running.tolist(), rates, strict=True):
+                if not 0.0 < r <= 1.0:
+                    raise ConfigError(f"sharing rule {sharing.name!r} gave rate {r!r}, "
+                                      "expected a number in (0, 1]")
+                st.tr_rate[k] = r
+            st.ints[_RATES_GIVEN] = 1
+    return Forecast(st.start, st.finish)
 
 
-class _Run:
-    """One forecast: the engine's SA processes and DRAM arbiter as a plain event loop."""
+# -- the release-linking rule -------------------------------------------------------------------
+@register_jitable
+def same_time(a: float, b: float) -> bool:
+    """True if two times (cycles) are equal to :data:`MATCH_EPSILON`, relatively."""
+    return abs(a - b) <= MATCH_EPSILON * max(abs(a), abs(b), 1.0)
 
-    def __init__(self, view: SchedulerView, schedule: Schedule,
-                 sharing: BandwidthSharing | None, strict_order: bool,
-                 link_releases: bool) -> None:
-        r, m = view.size, view.num_sas
-        self.now = float(view.now)
-        self.bandwidth = float(view.dram_bandwidth)
-        self.sharing = sharing
-        self.work_conserving = not strict_order
-        self.latency: list[list[float]] = view.latency.tolist()
-        self.demand: list[list[float]] = view.bandwidth.tolist()
-        self.sa_of: list[int] = [int(x) for x in np.asarray(schedule.sa).tolist()]
-        self.key: list[float] = [-float(p) for p in np.asarray(schedule.priority).tolist()]
-        self.successors = view.successors
-        self.preds_left = [len(p) for p in view.predecessors]
-        self.start = [math.inf] * r
-        self.finish = [math.inf] * r
-        self.queues: list[list[tuple[float, int]]] = [[] for _ in range(m)]
-        self.idle = [False] * m
-        """SA waiting on its idle event (the engine's ``_idle is not None``)."""
-        self.resumes: deque[tuple[int, _Transfer | None]] = deque()
-        """SA processes to resume at the current instant, FIFO: (sa, finished transfer)."""
-        self.running: list[_Transfer] = []
-        self.updated_at = self.now
-        self.target: _Transfer | None = None
-        self.wakeup = math.inf
-        self.releases: list[tuple[float, int]] = []
-        self.waiters: list[list[int]] = [[] for _ in range(m)]
-        """RQ SJs waiting for the initial transfer of each SA (their running predecessor)."""
-        self.min_latency = view.latency.min(axis=1).tolist() if r else []
-        self.jobs, self.clients = self._clients(view)
-        self.running_share: list[tuple[_Job, float] | None] = [None] * m
-        self._initial_transfers(view)
-        self._link_releases(view, link_releases)
 
-    # -- setup ----------------------------------------------------------------------------------
-    def _clients(self, view: SchedulerView) -> tuple[dict[int, _Job], list[_Client]]:
-        jobs: dict[int, _Job] = {}
-        clients: list[_Client] = []
-        prio = view.priority.tolist()
-        deadline = view.deadline.tolist()
-        isolated = view.isolated_latency.tolist()
-        remaining = view.remaining_work.tolist()
-        for i, jid in enumerate(view.job_id.tolist()):
-            job = jobs.get(jid)
-            if job is None:
-                job = jobs[jid] = _Job(remaining[i])
-            clients.append(_Client(prio[i], deadline[i], isolated[i], job))
-        return jobs, clients
+@njit
+def waits_for(now: float, release: FloatArray, ready: npt.NDArray[np.bool_],
+              pred_indptr: IntArray, sa_busy_for: FloatArray,
+              running_bandwidth: FloatArray) -> IntArray:
+    """``[R]`` the SA whose running SJ each SJ of a view waits for, -1 for none (module docstring).
 
-    def _initial_transfers(self, view: SchedulerView) -> None:
-        busy = view.sa_busy_for.tolist()
-        demand = view.running_bandwidth.tolist()
-        sas = [m for m in range(view.num_sas) if busy[m] > 0.0 or demand[m] > 0.0]
-        neutral = _Client(0, math.inf, 0.0, _Job(0.0))
-        transfers = [_Transfer(m, -1, 0.0, demand[m], neutral) for m in sas]
-        if self.sharing is not None:  # only sharing rules read clients
-            self._attach_running_clients(view, transfers)
-        self.running = transfers
-        self._set_rates()  # the rates in force at the tick, r0
-        for t in transfers:
-            t.remaining = t.work = max(busy[t.sa], 0.0) * t.rate
-        self._reschedule()
+    A busy SA ``m`` (``sa_busy_for[m] > 0`` or ``running_bandwidth[m] > 0``) runs a predecessor
+    of SJ ``i`` outside the RQ if ``release[i] > now`` is ``now + sa_busy_for[m]`` (the highest
+    such ``m``), or if ``i`` is not ready, has no RQ predecessor, ``release[i] == now`` and
+    ``m``'s SJ ends now (``sa_busy_for[m] <= 0``; again the highest ``m``).
+    """
+    r = release.shape[0]
+    out = np.full(r, -1, dtype=np.int64)
+    for i in range(r):
+        rel = release[i]
+        for m in range(sa_busy_for.shape[0]):
+            if not (sa_busy_for[m] > 0.0 or running_bandwidth[m] > 0.0):
+                continue
+            if rel > now:
+                if same_time(rel, now + sa_busy_for[m]):
+                    out[i] = m
+            elif not ready[i] and pred_indptr[i + 1] == pred_indptr[i] and sa_busy_for[m] <= 0.0:
+                out[i] = m
+    return out
 
-    def _attach_running_clients(self, view: SchedulerView, transfers: list[_Transfer]) -> None:
-        """Give each running SJ the client of its request, found through a waiting successor."""
-        now = self.now
+
+# -- the event loop -----------------------------------------------------------------------------
+_State = namedtuple("_State", [
+    # per SJ
+    "latency", "demand", "sa_of", "key", "succ_ptr", "succ_idx", "preds_left", "start", "finish",
+    "min_latency", "job_of", "job_remaining",
+    # per SA: the SJs waiting for its initial transfer, its queue (a heap), its state
+    "waiter_ptr", "waiter_idx", "heap_start", "heap_size", "heap_key", "heap_sj", "idle",
+    "share_job", "share", "busy",
+    # transfers (initial ones first, then one per SJ started) and the running ones, in order
+    "tr_sa", "tr_sj", "tr_work", "tr_rem", "tr_demand", "tr_rate", "tr_client", "running",
+    # fixed release times in (time, SJ) order; the FIFO ring of SA resumptions (sa, transfer)
+    "rel_time", "rel_sj", "rs_sa", "rs_tr",
+    # scalars
+    "floats", "ints",
+])
+# _State.floats
+_UPDATED_AT, _WAKEUP, _NOW_T, _BANDWIDTH, _TICK = range(5)
+# _State.ints
+(_TARGET, _N_RUN, _N_TR, _RS_HEAD, _RS_LEN, _REL_PTR, _NEED_RATES, _RATES_GIVEN, _PHASE,
+ _WORK_CONSERVING) = range(10)
+# _State.ints[_PHASE]: rates of the initial transfers, then the first wake-up, then the loop
+_INIT, _START, _LOOP = range(3)
+
+
+@njit
+def _setup(now: float, bandwidth: float, latency: FloatArray, demand: FloatArray,
+           release: FloatArray, ready: npt.NDArray[np.bool_], pred_ptr: IntArray,
+           pred_idx: IntArray, busy: FloatArray, running_bw: FloatArray, job_id: IntArray,
+           remaining: FloatArray, sa_of: IntArray, key: FloatArray, strict: bool,
+           link: bool) -> _State:
+    r, m = latency.shape
+    # Successors in the order the view's ``successors`` lists them (by increasing SJ).
+    succ_ptr = np.zeros(r + 1, dtype=np.int64)
+    for q in range(pred_idx.shape[0]):
+        succ_ptr[pred_idx[q] + 1] += 1
+    for i in range(r):
+        succ_ptr[i + 1] += succ_ptr[i]
+    succ_idx = np.empty(pred_idx.shape[0], dtype=np.int64)
+    fill = succ_ptr[:-1].copy()
+    for v in range(r):
+        for q in range(pred_ptr[v], pred_ptr[v + 1]):
+            u = pred_idx[q]
+            succ_idx[fill[u]] = v
+            fill[u] += 1
+    preds_left = np.empty(r, dtype=np.int64)
+    for i in range(r):
+        preds_left[i] = pred_ptr[i + 1] - pred_ptr[i]
+    # Requests (clients of sharing rules): remaining work tracked per request.
+    job_of = np.empty(r, dtype=np.int64)
+    job_remaining = np.empty(r)
+    by_job = np.argsort(job_id, kind="mergesort")  # each request's SJs together, in RQ order
+    jobs = -1
+    for k in range(r):
+        i = by_job[k]
+        if k == 0 or job_id[i] != job_id[by_job[k - 1]]:
+            jobs += 1
+            job_remaining[jobs] = remaining[i]  # the request's first SJ's remaining work
+        job_of[i] = jobs
+    min_latency = np.empty(r)
+    for i in range(r):
+        min_latency[i] = np.min(latency[i]) if m else 0.0
+    # Transfers: one per busy SA at the tick (SA order), then one per SJ started.
+    cap = m + r
+    tr_sa = np.empty(cap, dtype=np.int64)
+    tr_sj = np.empty(cap, dtype=np.int64)
+    tr_work = np.zeros(cap)
+    tr_rem = np.zeros(cap)
+    tr_demand = np.zeros(cap)
+    tr_rate = np.ones(cap)
+    tr_client = np.full(cap, -1, dtype=np.int64)
+    running = np.empty(m, dtype=np.int64)
+    idle = np.zeros(m, dtype=np.bool_)
+    n_tr = 0
+    for s in range(m):
+        if busy[s] > 0.0 or running_bw[s] > 0.0:
+            tr_sa[n_tr] = s
+            tr_sj[n_tr] = -1
+            tr_demand[n_tr] = running_bw[s]
+            running[n_tr] = n_tr
+            n_tr += 1
+        else:
+            idle[s] = True
+    # Releases: wait for a running SJ (linked), or for a fixed time.
+    wait = waits_for(now, release, ready, pred_ptr, busy, running_bw) if link \
+        else np.full(r, -1, dtype=np.int64)
+    waiter_ptr = np.zeros(m + 1, dtype=np.int64)
+    n_rel = 0
+    for i in range(r):
+        if wait[i] >= 0:
+            preds_left[i] += 1
+            waiter_ptr[wait[i] + 1] += 1
+        elif release[i] > now:
+            preds_left[i] += 1
+            n_rel += 1
+    for s in range(m):
+        waiter_ptr[s + 1] += waiter_ptr[s]
+    waiter_idx = np.empty(waiter_ptr[m], dtype=np.int64)
+    fill = waiter_ptr[:-1].copy()
+    rel_sj = np.empty(n_rel, dtype=np.int64)
+    n_rel = 0
+    for i in range(r):
+        if wait[i] >= 0:
+            waiter_idx[fill[wait[i]]] = i
+            fill[wait[i]] += 1
+        elif release[i] > now:
+            rel_sj[n_rel] = i
+            n_rel += 1
+    rel_time = release[rel_sj]
+    order = np.argsort(rel_time, kind="mergesort")  # by time, then SJ (rel_sj is increasing)
+    rel_time = rel_time[order]
+    rel_sj = rel_sj[order]
+    # The SAs' queues: one heap per SA, in one array.
+    heap_start = np.zeros(m + 1, dtype=np.int64)
+    for i in range(r):
+        heap_start[sa_of[i] + 1] += 1
+    for s in range(m):
+        heap_start[s + 1] += heap_start[s]
+    floats = np.zeros(5)
+    floats[_UPDATED_AT] = now
+    floats[_WAKEUP] = np.inf
+    floats[_NOW_T] = now
+    floats[_BANDWIDTH] = bandwidth
+    floats[_TICK] = now
+    ints = np.zeros(10, dtype=np.int64)
+    ints[_TARGET] = -1
+    ints[_N_RUN] = n_tr
+    ints[_N_TR] = n_tr
+    ints[_NEED_RATES] = 1
+    ints[_PHASE] = _INIT
+    ints[_WORK_CONSERVING] = 0 if strict else 1
+    st = _State(latency, demand, sa_of, key, succ_ptr, succ_idx, preds_left,
+                np.full(r, np.inf), np.full(r, np.inf), min_latency, job_of, job_remaining,
+                waiter_ptr, waiter_idx, heap_start, np.zeros(m, dtype=np.int64), np.empty(r),
+                np.empty(r, dtype=np.int64), idle, np.full(m, -1, dtype=np.int64), np.zeros(m),
+                busy, tr_sa, tr_sj, tr_work, tr_rem, tr_demand, tr_rate, tr_client, running,
+                rel_time, rel_sj, np.empty(2 * m + 2, dtype=np.int64),
+                np.empty(2 * m + 2, dtype=np.int64), floats, ints)
+    for i in range(r):
+        if strict or preds_left[i] == 0:  # strict order: every SJ is queued from the start
+            _push(st, i)
+    return st
+
+
+@njit(depends=(dram,))
+def _run(st: _State, proportional: bool) -> bool:
+    """Run the loop to the end (True), or, with ``proportional`` False, until rates are needed
+    (False: the caller writes ``tr_rate`` of the running transfers, sets ``RATES_GIVEN`` and
+    calls again)."""
+    ints, floats = st.ints, st.floats
+    while True:
+        if ints[_NEED_RATES]:
+            n = ints[_N_RUN]
+            if n and not proportional and not ints[_RATES_GIVEN]:
+                return False
+            if n and proportional:
+                total = 0.0
+                for k in range(n):
+                    total += st.tr_demand[st.running[k]]
+                rate = proportional_rate(total, floats[_BANDWIDTH])
+                for k in range(n):
+                    st.tr_rate[st.running[k]] = rate
+            ints[_NEED_RATES] = 0
+            ints[_RATES_GIVEN] = 0
+            if ints[_PHASE] == _INIT:
+                # Remaining work of the SJs running at the tick: busy time x rate at the tick.
+                for k in range(n):
+                    t = st.running[k]
+                    st.tr_rem[t] = st.tr_work[t] = max(st.busy[st.tr_sa[t]], 0.0) * st.tr_rate[t]
+                ints[_PHASE] = _START
+                ints[_NEED_RATES] = 1
+                continue
+            _next_wakeup(st)
+        if ints[_PHASE] == _START:  # the tick wakes every idle SA, in SA order
+            ints[_PHASE] = _LOOP
+            for s in range(st.idle.shape[0]):
+                _wake(st, s)
+        if ints[_RS_LEN]:
+            s = st.rs_sa[ints[_RS_HEAD]]
+            tr = st.rs_tr[ints[_RS_HEAD]]
+            ints[_RS_HEAD] = (ints[_RS_HEAD] + 1) % st.rs_sa.shape[0]
+            ints[_RS_LEN] -= 1
+            if tr >= 0:
+                _on_finish(st, tr, floats[_NOW_T])
+            _pick(st, s, floats[_NOW_T])
+            continue
+        ptr = ints[_REL_PTR]
+        if ptr < st.rel_time.shape[0] and st.rel_time[ptr] <= floats[_WAKEUP]:
+            t = st.rel_time[ptr]
+            floats[_NOW_T] = t
+            while ptr < st.rel_time.shape[0] and st.rel_time[ptr] == t:
+                _release(st, st.rel_sj[ptr])
+                ptr += 1
+            ints[_REL_PTR] = ptr
+        elif ints[_N_RUN]:
+            floats[_NOW_T] = floats[_WAKEUP]
+            _on_wakeup(st, floats[_WAKEUP])
+        else:
+            return True
+
+
+@njit
+def _advance(st: _State, t: float) -> None:
+    """Progress every running SJ to ``t`` at the rates in force (the arbiter's ``_advance``)."""
+    elapsed = t - st.floats[_UPDATED_AT]
+    if elapsed > 0.0:
+        for k in range(st.ints[_N_RUN]):
+            tr = st.running[k]
+            st.tr_rem[tr] -= st.tr_rate[tr] * elapsed
+    st.floats[_UPDATED_AT] = t
+
+
+@njit
+def _next_wakeup(st: _State) -> None:
+    """The wake-up at the earliest projected finish (the arbiter's ``_reschedule``)."""
+    n = st.ints[_N_RUN]
+    if n == 0:
+        st.ints[_TARGET] = -1
+        st.floats[_WAKEUP] = np.inf
+        return
+    first = st.running[0]
+    best = st.tr_rem[first] / st.tr_rate[first]
+    for k in range(1, n):
+        tr = st.running[k]
+        left = st.tr_rem[tr] / st.tr_rate[tr]
+        if left < best:
+            first, best = tr, left
+    st.ints[_TARGET] = first
+    st.floats[_WAKEUP] = st.floats[_UPDATED_AT] + best
+
+
+@njit(depends=(dram,))
+def _on_wakeup(st: _State, t: float) -> None:
+    """Complete the target and every SJ whose residue is below the clock's resolution at ``t``
+    (the arbiter's ``_on_wakeup``); their SAs resume in start order."""
+    _advance(st, t)
+    kept = 0
+    for k in range(st.ints[_N_RUN]):
+        tr = st.running[k]
+        if (tr == st.ints[_TARGET] or st.tr_rem[tr] <= WORK_EPSILON * st.tr_work[tr]
+                or t + st.tr_rem[tr] / st.tr_rate[tr] <= t):
+            st.tr_rem[tr] = 0.0
+            _resume(st, st.tr_sa[tr], tr)
+        else:
+            st.running[kept] = tr
+            kept += 1
+    st.ints[_N_RUN] = kept
+    st.ints[_NEED_RATES] = 1
+
+
+@njit
+def _resume(st: _State, sa: int, tr: int) -> None:
+    """Queue SA ``sa``'s process to run at the current instant (``tr``: its finished transfer)."""
+    size = st.rs_sa.shape[0]
+    k = (st.ints[_RS_HEAD] + st.ints[_RS_LEN]) % size
+    st.rs_sa[k] = sa
+    st.rs_tr[k] = tr
+    st.ints[_RS_LEN] += 1
+
+
+@njit
+def _wake(st: _State, sa: int) -> None:
+    if st.idle[sa]:
+        st.idle[sa] = False
+        _resume(st, sa, -1)
+
+
+@njit
+def _release(st: _State, i: int) -> None:
+    """One of SJ ``i``'s predecessors (in or outside the RQ, or its release time) is done."""
+    st.preds_left[i] -= 1
+    if st.preds_left[i] == 0:
+        if st.ints[_WORK_CONSERVING]:
+            _push(st, i)
+        _wake(st, st.sa_of[i])
+
+
+@njit
+def _on_finish(st: _State, tr: int, t: float) -> None:
+    i = st.tr_sj[tr]
+    if i >= 0:
+        st.finish[i] = t
+        st.job_remaining[st.job_of[i]] -= st.min_latency[i]
+        for q in range(st.succ_ptr[i], st.succ_ptr[i + 1]):
+            _release(st, st.succ_idx[q])
+    else:
+        sa = st.tr_sa[tr]
+        if st.share_job[sa] >= 0:
+            st.job_remaining[st.share_job[sa]] -= st.share[sa]
+        for q in range(st.waiter_ptr[sa], st.waiter_ptr[sa + 1]):
+            _release(st, st.waiter_idx[q])
+
+
+@njit
+def _pick(st: _State, sa: int, t: float) -> None:
+    """SA ``sa`` starts its best queued SJ if that SJ is ready, else goes idle."""
+    if st.heap_size[sa] and st.preds_left[st.heap_sj[st.heap_start[sa]]] == 0:
+        i = _pop(st, sa)
+        st.start[i] = t
+        _advance(st, t)
+        tr = st.ints[_N_TR]
+        st.ints[_N_TR] += 1
+        st.tr_sa[tr] = sa
+        st.tr_sj[tr] = i
+        st.tr_work[tr] = st.tr_rem[tr] = st.latency[i, sa]
+        st.tr_demand[tr] = st.demand[i, sa]
+        st.tr_client[tr] = i
+        st.running[st.ints[_N_RUN]] = tr
+        st.ints[_N_RUN] += 1
+        st.ints[_NEED_RATES] = 1
+    else:
+        st.idle[sa] = True  # empty queue, or (strict order) its head is not ready
+
+
+# -- the SAs' queues: binary min-heaps of (key, SJ) ---------------------------------------------
+@njit
+def _before(st: _State, a: int, b: int) -> bool:
+    """Heap slot ``a`` holds a smaller (key, SJ) than slot ``b``."""
+    ka, kb = st.heap_key[a], st.heap_key[b]
+    return ka < kb or (ka == kb and st.heap_sj[a] < st.heap_sj[b])
+
+
+@njit
+def _swap(st: _State, a: int, b: int) -> None:
+    st.heap_key[a], st.heap_key[b] = st.heap_key[b], st.heap_key[a]
+    st.heap_sj[a], st.heap_sj[b] = st.heap_sj[b], st.heap_sj[a]
+
+
+@njit
+def _push(st: _State, i: int) -> None:
+    sa = st.sa_of[i]
+    base = st.heap_start[sa]
+    k = st.heap_size[sa]
+    st.heap_size[sa] += 1
+    st.heap_key[base + k] = st.key[i]
+    st.heap_sj[base + k] = i
+    while k > 0:
+        parent = (k - 1) // 2
+        if not _before(st, base + k, base + parent):
+            break
+        _swap(st, base + k, base + parent)
+        k = parent
+
+
+@njit
+def _pop(st: _State, sa: int) -> int:
+    base = st.heap_start[sa]
+    top = st.heap_sj[base]
+    n = st.heap_size[sa] - 1
+    st.heap_size[sa] = n
+    st.heap_key[base] = st.heap_key[base + n]
+    st.heap_sj[base] = st.heap_sj[base + n]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= n:
+            break
+        if child + 1 < n and _before(st, base + child + 1, base + child):
+            child += 1
+        if not _before(st, base + child, base + k):
+            break
+        _swap(st, base + child, base + k)
+        k = child
+    return top
+
+
+# -- sharing rules --------------------------------------------------------------------------------
+class _Client:
+    """What a :class:`~mas_sim.sim.dram.BandwidthSharing` rule reads about a running SJ."""
+
+    __slots__ = ("deadline", "isolated_latency", "priority", "remaining_work")
+
+    def __init__(self, priority: int, deadline: float, isolated_latency: float,
+                 remaining_work: float) -> None:
+        self.priority = priority
+        self.deadline = deadline
+        self.isolated_latency = isolated_latency
+        self.remaining_work = remaining_work
+        """Min-latency sum of the request's unfinished layers when the rule is asked, cycles."""
+
+
+class _Clients:
+    """The clients of the running SJs, for a sharing rule.
+
+    A running SJ's request is known through a waiting successor in the RQ; the running layers'
+    part of the request's remaining work is split evenly among them (module docstring).
+    """
+
+    def __init__(self, view: SchedulerView, st: _State) -> None:
+        self.view, self.st = view, st
+        now = float(view.now)
         release = view.release.tolist()
-        busy = view.sa_busy_for.tolist()
         job_ids = view.job_id.tolist()
-        linked: dict[int, list[_Transfer]] = {}
-        for t in transfers:
-            finish = now + busy[t.sa]
+        linked: dict[int, list[int]] = {}
+        for tr in range(int(st.ints[_N_RUN])):  # the transfers running at the tick
+            finish = now + float(view.sa_busy_for[st.tr_sa[tr]])
             for i, rel in enumerate(release):
-                if rel > now and _same_time(rel, finish):
-                    t.client = self.clients[i]
-                    linked.setdefault(job_ids[i], []).append(t)
+                if rel > now and same_time(rel, finish):
+                    st.tr_client[tr] = i
+                    linked.setdefault(job_ids[i], []).append(tr)
                     break
-        # The running layers' part of the request's remaining work, split evenly among them.
-        for jid, ts in linked.items():
+        for jid, trs in linked.items():
             rows = [i for i, j in enumerate(job_ids) if j == jid]
-            in_rq = sum(self.min_latency[i] for i in rows)
-            job = self.jobs[jid]
-            share = max(job.remaining_work - in_rq, 0.0) / len(ts)
-            for t in ts:
-                self.running_share[t.sa] = (job, share)
+            in_rq = sum(float(st.min_latency[i]) for i in rows)
+            job = int(st.job_of[rows[0]])
+            share = max(float(st.job_remaining[job]) - in_rq, 0.0) / len(trs)
+            for tr in trs:
+                st.share_job[st.tr_sa[tr]] = job
+                st.share[st.tr_sa[tr]] = share
 
-    def _link_releases(self, view: SchedulerView, link: bool) -> None:
-        now = self.now
-        busy = view.sa_busy_for.tolist()
-        running = {t.sa for t in self.running}
-        ready = view.ready.tolist()
-        for i, rel in enumerate(view.release.tolist()):
-            waits_for = -1
-            if link and rel > now:
-                for m in running:
-                    if _same_time(rel, now + busy[m]) and m > waits_for:
-                        waits_for = m
-            elif link and not ready[i] and self.preds_left[i] == 0:
-                # Not ready, no RQ predecessor, release == now: a predecessor ends exactly now.
-                for m in running:
-                    if busy[m] <= 0.0 and m > waits_for:
-                        waits_for = m
-            if waits_for >= 0:
-                self.preds_left[i] += 1
-                self.waiters[waits_for].append(i)
-            elif rel > now:
-                self.preds_left[i] += 1
-                self.releases.append((rel, i))
-        heapq.heapify(self.releases)
-
-    # -- the DRAM arbiter -------------------------------------------------------------------------
-    def _advance(self, t: float) -> None:
-        elapsed = t - self.updated_at
-        if elapsed > 0.0:
-            for tr in self.running:
-                tr.remaining -= tr.rate * elapsed
-        self.updated_at = t
-
-    def _set_rates(self) -> None:
-        running = self.running
-        if self.sharing is None:
-            total = 0.0
-            for tr in running:
-                total += tr.demand
-            rate = 1.0 if total <= self.bandwidth else self.bandwidth / total
-            for tr in running:
-                tr.rate = rate
-            return
-        rates = self.sharing.rates(self.updated_at, [tr.demand for tr in running],
-                                   [tr.client for tr in running], self.bandwidth)
-        for tr, r in zip(running, rates, strict=True):
-            if not 0.0 < r <= 1.0:
-                raise ConfigError(f"sharing rule {self.sharing.name!r} gave rate {r!r}, "
-                                  "expected a number in (0, 1]")
-            tr.rate = r
-
-    def _reschedule(self) -> None:
-        """Recompute rates and the next wake-up (the earliest projected finish)."""
-        if not self.running:
-            self.target, self.wakeup = None, math.inf
-            return
-        self._set_rates()
-        first = self.running[0]
-        best = first.remaining / first.rate
-        for tr in self.running[1:]:
-            left = tr.remaining / tr.rate
-            if left < best:
-                first, best = tr, left
-        self.target = first
-        self.wakeup = self.updated_at + best
-
-    def _on_wakeup(self, t: float) -> None:
-        self._advance(t)
-        target = self.target
-        finished: list[_Transfer] = []
-        kept: list[_Transfer] = []
-        for tr in self.running:
-            if (tr is target or tr.remaining <= WORK_EPSILON * tr.work
-                    or t + tr.remaining / tr.rate <= t):
-                finished.append(tr)
-            else:
-                kept.append(tr)
-        self.running = kept
-        for tr in finished:
-            tr.remaining = 0.0
-        self._reschedule()
-        for tr in finished:
-            self.resumes.append((tr.sa, tr))
-
-    # -- the SA processes -------------------------------------------------------------------------
-    def _wake(self, m: int) -> None:
-        if self.idle[m]:
-            self.idle[m] = False
-            self.resumes.append((m, None))
-
-    def _became_ready(self, i: int) -> None:
-        if self.work_conserving:
-            heapq.heappush(self.queues[self.sa_of[i]], (self.key[i], i))
-        self._wake(self.sa_of[i])
-
-    def _on_finish(self, tr: _Transfer, t: float) -> None:
-        preds_left = self.preds_left
-        if tr.sj >= 0:
-            i = tr.sj
-            self.finish[i] = t
-            self.clients[i]._job.remaining_work -= self.min_latency[i]
-            succ: Sequence[int] = self.successors[i]
-        else:
-            share = self.running_share[tr.sa]
-            if share is not None:
-                share[0].remaining_work -= share[1]
-            succ = self.waiters[tr.sa]
-        for s in succ:
-            preds_left[s] -= 1
-            if preds_left[s] == 0:
-                self._became_ready(s)
-
-    def _pick(self, m: int, t: float) -> None:
-        queue = self.queues[m]
-        if queue and self.preds_left[queue[0][1]] == 0:
-            i = heapq.heappop(queue)[1]
-            self.start[i] = t
-            self._advance(t)
-            sa = self.sa_of[i]
-            tr = _Transfer(sa, i, self.latency[i][sa], self.demand[i][sa], self.clients[i])
-            self.running.append(tr)
-            self._reschedule()
-        else:
-            self.idle[m] = True  # empty queue, or (strict order) its head is not ready
-
-    def _resume_all(self, t: float) -> None:
-        resumes = self.resumes
-        while resumes:
-            m, tr = resumes.popleft()
-            if tr is not None:
-                self._on_finish(tr, t)
-            self._pick(m, t)
-
-    # -- main loop -------------------------------------------------------------------------------
-    def run(self) -> Forecast:
-        preds_left = self.preds_left
-        for i in range(len(preds_left)):
-            if not self.work_conserving or preds_left[i] == 0:  # strict order: queue all
-                heapq.heappush(self.queues[self.sa_of[i]], (self.key[i], i))
-        busy = {tr.sa for tr in self.running}
-        for m in range(len(self.queues)):
-            self.idle[m] = m not in busy
-        t = self.now
-        # The tick installs the schedule and wakes every idle SA, in SA order.
-        for m in range(len(self.queues)):
-            self._wake(m)
-        self._resume_all(t)
-        releases = self.releases
-        while self.running or releases:
-            if releases and releases[0][0] <= self.wakeup:
-                t = releases[0][0]
-                while releases and releases[0][0] == t:
-                    i = heapq.heappop(releases)[1]
-                    preds_left[i] -= 1
-                    if preds_left[i] == 0:
-                        self._became_ready(i)
-            else:
-                t = self.wakeup
-                self._on_wakeup(t)
-            self._resume_all(t)
-        return Forecast(np.asarray(self.start, dtype=np.float64),
-                        np.asarray(self.finish, dtype=np.float64))
-
-
-def _same_time(a: float, b: float) -> bool:
-    return abs(a - b) <= _MATCH_EPSILON * max(abs(a), abs(b), 1.0)
+    def of(self, tr: int) -> _Client:
+        """The client of transfer ``tr`` now (neutral if its request is unknown)."""
+        i = int(self.st.tr_client[tr])
+        if i < 0:
+            return _Client(0, math.inf, 0.0, 0.0)
+        v = self.view
+        return _Client(int(v.priority[i]), float(v.deadline[i]), float(v.isolated_latency[i]),
+                       float(self.st.job_remaining[self.st.job_of[i]]))

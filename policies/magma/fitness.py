@@ -1,4 +1,4 @@
-"""MAGMA's fitness: a forward simulation of the ready queue, vectorised over the population.
+"""MAGMA's fitness: a forward simulation of the ready queue under every schedule of a population.
 
 Every individual is a schedule: an SA and a priority per SJ. The simulation mirrors the engine's
 execution model for one tick's RQ, run to completion (no period boundary, no new arrivals):
@@ -6,33 +6,39 @@ execution model for one tick's RQ, run to completion (no period boundary, no new
 - each SA, whenever it is idle, starts among its SJs whose RQ predecessors have finished and whose
   ``release`` time has come the one with the highest priority (ties: lower RQ index);
 - SJ ``i`` on SA ``m`` has stall-free work ``latency[i, m]`` cycles and bandwidth demand
-  ``bandwidth[i, m]`` bytes/cycle; all running SJs progress at ``min(1, B / sum of demands)``
-  (proportional DRAM sharing), re-evaluated whenever an SJ starts or finishes;
+  ``bandwidth[i, m]`` bytes/cycle; all running SJs progress at the proportional rate
+  (:func:`mas_sim.sim.dram.proportional_rate` of the summed demands), re-evaluated whenever an SJ
+  starts or finishes;
 - an SA busy at ``now`` runs, first, the SJ it is running: its remaining stall-free work is
   ``sa_busy_for[m] x r0`` with ``r0`` the current rate ``min(1, B / sum(running_bandwidth))``,
   and it keeps its demand ``running_bandwidth[m]``;
-- predecessors outside the RQ are running SJs: an SJ whose ``release`` equals ``now +
-  sa_busy_for[m]`` of a busy SA ``m`` (the highest such ``m`` on ties) waits for the SJ running
-  on ``m`` to finish, whatever the rates do meanwhile; any other future ``release`` is a fixed
-  time (cycles). An SJ that is not ``ready`` although it has no RQ predecessor and its release is
-  ``now`` waits for a busy SA whose SJ ends exactly now. This is
-  :func:`mas_sim.sim.forecast.forecast`'s model (``link_releases=False`` there and here: every
-  release a fixed time).
+- predecessors outside the RQ are running SJs: an SJ waits for the SJ running on the busy SA
+  that :func:`mas_sim.sim.forecast.waits_for` names (the forecast's rule), whatever the rates do
+  meanwhile; any other future ``release`` is a fixed time (cycles); ``link_releases=False``
+  makes every release a fixed time.
 
-Vectorisation: all P individuals advance together, one event (the earliest SJ finish or release
-time of each individual) per step, so one evaluation costs about R + (number of distinct release
-times) numpy steps on ``[P, R]`` arrays. Each individual works in its own "sorted space": its SJs
-ordered by (SA, priority desc, RQ index), so each SA's candidates form one contiguous segment and
-"highest-priority eligible SJ of every SA" is a single ``np.maximum.reduceat``.
+The forecast (:func:`mas_sim.sim.forecast.forecast`) replays the same model event by event, the
+engine's way; this simulation steps each individual from event to event (the earliest finish or
+release time) and completes at once every SJ whose projected finish is within a relative 1e-12
+(absolute 1e-9 cycles) of the step, so the two agree to rounding (a test checks it).
+
+One compiled kernel (:mod:`mas_sim.sim.jit`) simulates the whole population: per individual, a
+heap of startable SJs per SA and O(M) work per event. The demands are summed in SA order the
+way numpy sums a row (pairwise), as the vectorised numpy version this kernel replaced did, so
+fitness values are bit-identical to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
+from mas_sim.sim import dram, forecast
+from mas_sim.sim.dram import proportional_rate
+from mas_sim.sim.jit import njit
 from mas_sim.sim.view import SchedulerView
 
 FloatArray = npt.NDArray[np.float64]
@@ -42,13 +48,11 @@ IntArray = npt.NDArray[np.int64]
 _FINISH_RTOL = 1e-12
 #: Absolute tolerance (cycles) for the same decision.
 _FINISH_ATOL = 1e-9
-#: Relative tolerance when matching a release time to a running SJ's projected finish.
-_MATCH_EPSILON = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
 class FitnessProblem:
-    """The tick's RQ, flattened into the arrays the vectorised simulation needs."""
+    """The tick's RQ, flattened into the arrays the simulation needs."""
 
     now: float
     """Current time, cycles."""
@@ -56,16 +60,23 @@ class FitnessProblem:
     """``[R, M]`` stall-free latency, cycles."""
     bandwidth: FloatArray
     """``[R, M]`` bandwidth demand, bytes/cycle."""
-    release: FloatArray
-    """``[R]`` earliest start allowed by predecessors outside the RQ (>= now), cycles."""
     release_events: FloatArray
-    """Sorted distinct release times after ``now``, then ``inf`` (cycles)."""
+    """Sorted distinct fixed release times after ``now``, then ``inf`` (cycles)."""
+    event_ptr: IntArray
+    """``[E + 1]`` CSR pointers: the SJs released at each of :attr:`release_events`."""
+    event_sj: IntArray
+    """CSR column indices of :attr:`event_ptr` (RQ indices)."""
     pending: IntArray
-    """``[R]`` number of RQ predecessors of each SJ."""
-    successors: IntArray
-    """``[R, S]`` RQ successors of each SJ, padded with -1."""
-    linked: IntArray
-    """``[M, K]`` SJs waiting for the SJ running on each SA at ``now`` (padded with -1)."""
+    """``[R]`` what each SJ waits for at ``now``: its RQ predecessors, plus one for a running
+    predecessor (linked) or a fixed release time ahead."""
+    succ_ptr: IntArray
+    """``[R + 1]`` CSR pointers of the RQ successors of each SJ."""
+    succ_idx: IntArray
+    """CSR column indices of :attr:`succ_ptr`."""
+    linked_ptr: IntArray
+    """``[M + 1]`` CSR pointers: the SJs waiting for the SJ running on each SA at ``now``."""
+    linked_idx: IntArray
+    """CSR column indices of :attr:`linked_ptr`."""
     init_work: FloatArray
     """``[M]`` remaining stall-free work of the SJ running on each SA at ``now``, cycles
     (``inf`` where the SA is idle)."""
@@ -100,23 +111,22 @@ class FitnessProblem:
         """
         now = float(view.now)
         r, m = view.latency.shape
-        release = np.maximum(view.release, now)
-        pending = np.array([len(p) for p in view.predecessors], dtype=np.int64)
         busy = (view.sa_busy_for > 0) | (view.running_bandwidth > 0)
-        waiters = _link_releases(view, busy) if link_releases else [[] for _ in range(m)]
-        linked = np.full((m, max(1, max(len(w) for w in waiters))), -1, dtype=np.int64)
-        for sa, w in enumerate(waiters):
-            linked[sa, :len(w)] = w
-            pending[w] += 1
-        is_linked = np.zeros(r, dtype=bool)
-        is_linked[linked[linked >= 0]] = True
+        wait = (forecast.waits_for(now, view.release, view.ready, view.pred_indptr,
+                                   view.sa_busy_for, view.running_bandwidth)
+                if link_releases else np.full(r, -1, dtype=np.int64))
+        linked = wait >= 0
         # Linked SJs never wait on a time: their release is the running SJ's finish.
-        release = np.where(is_linked, now, release)
-        events = np.unique(release[release > now])
-        width = max((len(s) for s in view.successors), default=0)
-        succ = np.full((r, max(width, 1)), -1, dtype=np.int64)
-        for i, s in enumerate(view.successors):
-            succ[i, :len(s)] = s
+        release = np.where(linked, now, np.maximum(view.release, now))
+        timed = release > now
+        pending = np.diff(view.pred_indptr) + linked + timed
+        events, event_of = np.unique(release[timed], return_inverse=True)
+        timed_sjs = np.flatnonzero(timed)
+        by_event = np.argsort(event_of, kind="stable")
+        linked_sjs = np.flatnonzero(linked)
+        by_sa = np.argsort(wait[linked_sjs], kind="stable")
+        succ_of = np.repeat(np.arange(r), np.diff(view.pred_indptr))  # successor of each edge
+        by_pred = np.argsort(view.pred_indices, kind="stable")
         demand = float(view.running_bandwidth.sum())
         r0 = min(1.0, view.dram_bandwidth / demand) if demand > 0 else 1.0
         job_order = np.argsort(view.job_id, kind="stable")
@@ -129,13 +139,16 @@ class FitnessProblem:
                    + float(view.latency.max(axis=1).sum()) / worst_rate)
         return cls(
             now=now,
-            latency=np.asarray(view.latency, dtype=np.float64),
-            bandwidth=np.asarray(view.bandwidth, dtype=np.float64),
-            release=release,
+            latency=np.ascontiguousarray(view.latency, dtype=np.float64),
+            bandwidth=np.ascontiguousarray(view.bandwidth, dtype=np.float64),
             release_events=np.r_[events, np.inf],
-            pending=pending,
-            successors=succ,
-            linked=linked,
+            event_ptr=_pointers(event_of, events.shape[0]),
+            event_sj=timed_sjs[by_event].astype(np.int64),
+            pending=pending.astype(np.int64),
+            succ_ptr=_pointers(view.pred_indices, r),
+            succ_idx=succ_of[by_pred].astype(np.int64),
+            linked_ptr=_pointers(wait[linked_sjs], m),
+            linked_idx=linked_sjs[by_sa].astype(np.int64),
             init_work=np.where(busy, np.maximum(view.sa_busy_for, 0.0) * r0, np.inf),
             init_demand=np.where(busy, view.running_bandwidth, 0.0),
             dram_bandwidth=float(view.dram_bandwidth),
@@ -146,149 +159,227 @@ class FitnessProblem:
         )
 
 
+def _pointers(keys: npt.ArrayLike, n: int) -> IntArray:
+    """CSR pointers of ``n`` rows given each entry's row."""
+    return np.concatenate([[0], np.cumsum(np.bincount(np.asarray(keys, dtype=np.int64),
+                                                      minlength=n))]).astype(np.int64)
+
+
 def simulate(problem: FitnessProblem, sa: IntArray, priority: FloatArray) -> FloatArray:
     """``[P, R]`` predicted finish time (cycles) of every SJ under each of P schedules.
 
     ``sa[p, i]`` is the SA of SJ ``i`` in individual ``p``, ``priority[p, i]`` its priority
-    (higher first). See the module docstring for the execution model.
+    (higher first). See the module docstring for the execution model. SJs that never start get
+    ``inf``.
     """
-    sa = np.asarray(sa, dtype=np.int64)
-    priority = np.asarray(priority, dtype=np.float64)
-    n_pop, r = sa.shape
-    m = problem.num_sas
-    width = r + 1  # one sentinel column per row keeps reduceat indices in range
-    rows = np.arange(n_pop)
+    sa = np.ascontiguousarray(sa, dtype=np.int64)
+    priority = np.ascontiguousarray(priority, dtype=np.float64)
+    if sa.shape != priority.shape or sa.ndim != 2 or sa.shape[1] != problem.size:
+        raise ValueError(f"sa {sa.shape} and priority {priority.shape}: expected "
+                         f"(P, {problem.size})")
+    if sa.size and (sa.min() < 0 or sa.max() >= problem.num_sas):
+        raise ValueError(f"sa values must be in 0..{problem.num_sas - 1}")
+    p = problem
+    return _population(sa, priority, p.now, p.latency, p.bandwidth, p.release_events,
+                       p.event_ptr, p.event_sj, p.pending, p.succ_ptr, p.succ_idx, p.linked_ptr,
+                       p.linked_idx, p.init_work, p.init_demand, p.dram_bandwidth)
 
-    # Sorted space: per individual, SJs by (SA, priority desc, RQ index); lexsort is stable.
-    perm = np.lexsort((-priority, sa), axis=-1)
-    inv = np.empty_like(perm)
-    np.put_along_axis(inv, perm, np.broadcast_to(np.arange(r), (n_pop, r)), axis=1)
-    counts = np.bincount((sa + m * rows[:, None]).ravel(), minlength=n_pop * m).reshape(n_pop, m)
-    ends = np.cumsum(counts, axis=1)
-    starts = ends - counts
-    # An empty segment's reduceat value belongs to the next segment: never let it start.
-    has_sjs = counts > 0
-    flat_starts = (starts + (rows * width)[:, None]).ravel()
-    sa_sorted = np.take_along_axis(sa, perm, axis=1)
-    # Per-SJ arrays in sorted space use a [P, width] layout, flattened: index q = p * width + k.
-    lat_w = _padded(problem.latency[perm, sa_sorted], width, np.inf)
-    bw_w = _padded(problem.bandwidth[perm, sa_sorted], width, 0.0)
-    perm_w = _padded(perm, width, 0)
-    rel_s = problem.release[perm]
-    # A release time still ahead counts as one more unfinished predecessor.
-    pending_w = _padded(problem.pending[perm] + (rel_s > problem.now), width, 1)
-    finish_w = np.full(n_pop * width, np.inf)
 
-    # vals[q] = -k while sorted SJ k of individual p may start (all predecessors done, not
-    # started), else -width: the maximum over an SA's segment is its best startable SJ.
-    vals_flat = np.where(pending_w == 0, -(np.arange(n_pop * width) % width), -width)
+@njit
+def _row_sum(a: FloatArray) -> float:
+    """``a.sum()`` exactly as numpy sums a contiguous row: pairwise, over blocks of at most 128
+    values split in halves (a multiple of 8 first), each block with 8 accumulators."""
+    n = a.shape[0]
+    if n <= 128:
+        return _block_sum(a, 0, n)
+    # numpy's recursion, evaluated with explicit stacks (post-order).
+    lo_s = np.empty(64, dtype=np.int64)
+    hi_s = np.empty(64, dtype=np.int64)
+    state = np.zeros(64, dtype=np.int64)
+    values = np.empty(64)
+    top, n_values = 0, 0
+    lo_s[0], hi_s[0] = 0, n
+    while top >= 0:
+        lo, hi = lo_s[top], hi_s[top]
+        half = (hi - lo) // 2
+        half -= half % 8
+        if hi - lo <= 128:
+            values[n_values] = _block_sum(a, lo, hi)
+            n_values += 1
+            top -= 1
+        elif state[top] < 2:  # descend into the left half, then the right half
+            state[top] += 1
+            lo_s[top + 1] = lo if state[top] == 1 else lo + half
+            hi_s[top + 1] = lo + half if state[top] == 1 else hi
+            state[top + 1] = 0
+            top += 1
+        else:
+            n_values -= 1
+            values[n_values - 1] += values[n_values]
+            top -= 1
+    return values[0]
 
-    # run[p*m + j]: q of the SJ running on SA j, -1 idle, -2 an SJ started before this tick.
-    # work: remaining stall-free work of the running SJ (inf when idle).
-    busy0 = np.isfinite(problem.init_work)
-    run = np.tile(np.where(busy0, -2, -1), n_pop)
-    work = np.repeat(np.where(busy0, problem.init_work, np.inf)[None, :], n_pop, axis=0)
-    demand = np.repeat(problem.init_demand[None, :], n_pop, axis=0)
-    work_f, demand_f = work.reshape(-1), demand.reshape(-1)
-    has_sjs = (counts > 0).reshape(-1)
-    ends_f = ends.reshape(-1)
-    idle = (run == -1) & has_sjs
-    t = np.full(n_pop, problem.now)
-    bandwidth = problem.dram_bandwidth
-    events = problem.release_events
-    has_events = bool(np.isfinite(events[0]))
-    next_event = np.zeros(n_pop, dtype=np.int64)
-    succ = problem.successors
-    n_succ = succ.shape[1]
-    release_at = events[next_event]
 
+@njit
+def _block_sum(a: FloatArray, lo: int, hi: int) -> float:
+    n = hi - lo
+    res = 0.0
+    if n < 8:
+        for k in range(lo, hi):
+            res += a[k]
+        return res
+    acc = a[lo:lo + 8].copy()
+    k = lo + 8
+    stop = hi - n % 8
+    while k < stop:
+        for j in range(8):
+            acc[j] += a[k + j]
+        k += 8
+    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while k < hi:
+        res += a[k]
+        k += 1
+    return res
+
+
+@njit(depends=(dram,))
+def _individual(sa: IntArray, priority: FloatArray, now: float, latency: FloatArray,
+                bandwidth: FloatArray, events: FloatArray, event_ptr: IntArray,
+                event_sj: IntArray, pending0: IntArray, succ_ptr: IntArray, succ_idx: IntArray,
+                linked_ptr: IntArray, linked_idx: IntArray, init_work: FloatArray,
+                init_demand: FloatArray, dram_bandwidth: float, finish: FloatArray) -> None:
+    """Simulate one schedule; write each SJ's finish (cycles, ``inf`` if never) into ``finish``."""
+    r, m = latency.shape
+    # Per SA, a min-heap of startable SJs keyed by (-priority, RQ index).
+    heap_start = np.zeros(m + 1, dtype=np.int64)
+    for i in range(r):
+        heap_start[sa[i] + 1] += 1
+    for j in range(m):
+        heap_start[j + 1] += heap_start[j]
+    heap_size = np.zeros(m, dtype=np.int64)
+    heap_key = np.empty(r)
+    heap_sj = np.empty(r, dtype=np.int64)
+    pending = pending0.copy()
+    for i in range(r):
+        finish[i] = np.inf
+        if pending[i] == 0:
+            _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
+    # run[j]: the SJ running on SA j, -1 idle, -2 the SJ it was running at ``now``.
+    run = np.empty(m, dtype=np.int64)
+    work = np.empty(m)
+    demand = np.empty(m)
+    for j in range(m):
+        busy = np.isfinite(init_work[j])
+        run[j] = -2 if busy else -1
+        work[j] = init_work[j] if busy else np.inf
+        demand[j] = init_demand[j]
+    to_finish = np.empty(m)
+    has_events = np.isfinite(events[0])
+    next_event = 0
+    t = now
     while True:
-        pos = -np.maximum.reduceat(vals_flat, flat_starts)
-        take = idle & (pos < ends_f)
-        if take.any():
-            sel = np.flatnonzero(take)
-            q = sel // m * width + pos[sel]
-            run[sel] = q
-            idle[sel] = False
-            vals_flat[q] = -width
-            work_f[sel] = lat_w[q]
-            demand_f[sel] = bw_w[q]
-        rate = (bandwidth / np.maximum(demand.sum(axis=1), bandwidth))[:, None]
-        to_finish = work / rate
-        dt = to_finish.min(axis=1)
+        for j in range(m):
+            if run[j] == -1 and heap_size[j]:
+                i = _heap_pop(heap_start, heap_size, heap_key, heap_sj, j)
+                run[j] = i
+                work[j] = latency[i, j]
+                demand[j] = bandwidth[i, j]
+        rate = proportional_rate(_row_sum(demand), dram_bandwidth)
+        dt = np.inf
+        for j in range(m):
+            to_finish[j] = work[j] / rate
+            dt = min(dt, to_finish[j])
+        release_at = np.inf
         if has_events:
             release_at = events[next_event]
-            dt = np.minimum(dt, release_at - t)
-        active = np.isfinite(dt)
-        if not active.any():
-            break
-        dt[~active] = 0.0
+            dt = min(dt, release_at - t)
+        if not np.isfinite(dt):
+            return
         t += dt
-        work -= dt[:, None] * rate
-        done = to_finish <= (dt * (1 + _FINISH_RTOL) + _FINISH_ATOL)[:, None]
-        freed: list[IntArray] = []
-        if done.any():
-            sel = np.flatnonzero(done)
-            q = run[sel]
-            ext = sel[q == -2]
-            if ext.size:
-                waiting_sjs = problem.linked[ext % m]
-                ok = waiting_sjs >= 0
-                erow = np.repeat(ext // m, waiting_sjs.shape[1])[ok.ravel()]
-                freed.append(erow * width + inv[erow, waiting_sjs[ok]])
-            run[sel] = -1
-            idle[sel] = has_sjs[sel]
-            work_f[sel] = np.inf
-            demand_f[sel] = 0.0
-            q = q[q >= 0]
-            p = q // width
-            finish_w[q] = t[p]
-            nxt = succ[perm_w[q]]
-            valid = nxt >= 0
-            prow = np.repeat(p, n_succ)[valid.ravel()]
-            freed.append(prow * width + inv[prow, nxt[valid]])
-        if has_events:
-            reached = t >= release_at
-            if reached.any():
-                hit = np.flatnonzero((reached[:, None] & (rel_s == release_at[:, None])).ravel())
-                freed.append(hit // r * width + hit % r)
-                next_event += reached
-        if freed:
-            target = np.concatenate(freed)
-            np.subtract.at(pending_w, target, 1)
-            now_free = target[pending_w[target] == 0]
-            vals_flat[now_free] = -(now_free % width)
-    finish_s = finish_w.reshape(n_pop, width)[:, :r]
-    return np.take_along_axis(finish_s, inv, axis=1)
+        ends = dt * (1.0 + _FINISH_RTOL) + _FINISH_ATOL
+        for j in range(m):
+            work[j] -= dt * rate
+            if to_finish[j] <= ends:
+                done = run[j]
+                run[j] = -1
+                work[j] = np.inf
+                demand[j] = 0.0
+                if done == -2:
+                    lo, hi = linked_ptr[j], linked_ptr[j + 1]
+                    waiting = linked_idx
+                else:
+                    finish[done] = t
+                    lo, hi = succ_ptr[done], succ_ptr[done + 1]
+                    waiting = succ_idx
+                for k in range(lo, hi):
+                    i = waiting[k]
+                    pending[i] -= 1
+                    if pending[i] == 0:
+                        _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i],
+                                   i)
+        if has_events and t >= release_at:
+            for k in range(event_ptr[next_event], event_ptr[next_event + 1]):
+                i = event_sj[k]
+                pending[i] -= 1
+                if pending[i] == 0:
+                    _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
+            next_event += 1
 
 
-def _link_releases(view: SchedulerView, busy: np.ndarray) -> list[list[int]]:
-    """For each SA, the RQ SJs that wait for the SJ running on it at ``now`` (see module doc)."""
-    now = float(view.now)
-    ends = [now + b for b in view.sa_busy_for.tolist()]
-    running = [m for m in range(view.num_sas) if busy[m]]
-    waiters: list[list[int]] = [[] for _ in range(view.num_sas)]
-    ready = view.ready.tolist()
-    for i, rel in enumerate(view.release.tolist()):
-        waits_for = -1
-        if rel > now:
-            for m in running:
-                if abs(rel - ends[m]) <= _MATCH_EPSILON * max(abs(rel), abs(ends[m]), 1.0):
-                    waits_for = m
-        elif not ready[i] and not view.predecessors[i]:
-            for m in running:
-                if view.sa_busy_for[m] <= 0.0:
-                    waits_for = m
-        if waits_for >= 0:
-            waiters[waits_for].append(i)
-    return waiters
+@njit(depends=(dram,))
+def _population(sa: IntArray, priority: FloatArray, now: float, latency: FloatArray,
+                bandwidth: FloatArray, events: FloatArray, event_ptr: IntArray,
+                event_sj: IntArray, pending: IntArray, succ_ptr: IntArray, succ_idx: IntArray,
+                linked_ptr: IntArray, linked_idx: IntArray, init_work: FloatArray,
+                init_demand: FloatArray, dram_bandwidth: float) -> FloatArray:
+    n_pop, r = sa.shape
+    finish = np.empty((n_pop, r))
+    for p in numba.prange(n_pop):
+        _individual(sa[p], priority[p], now, latency, bandwidth, events, event_ptr, event_sj,
+                    pending, succ_ptr, succ_idx, linked_ptr, linked_idx, init_work, init_demand,
+                    dram_bandwidth, finish[p])
+    return finish
 
 
-def _padded(values: np.ndarray, width: int, fill: float) -> np.ndarray:
-    """``[P, R]`` values with a sentinel column filled with ``fill``, flattened to ``[P*width]``."""
-    out = np.full((values.shape[0], width), fill, dtype=values.dtype)
-    out[:, :values.shape[1]] = values
-    return out.reshape(-1)
+@njit
+def _heap_push(start: IntArray, size: IntArray, key: FloatArray, sj: IntArray, heap: int,
+               k_new: float, i_new: int) -> None:
+    base = start[heap]
+    k = size[heap]
+    size[heap] += 1
+    while k > 0:
+        parent = (k - 1) // 2
+        kp, ip = key[base + parent], sj[base + parent]
+        if not (k_new < kp or (k_new == kp and i_new < ip)):
+            break
+        key[base + k], sj[base + k] = kp, ip
+        k = parent
+    key[base + k], sj[base + k] = k_new, i_new
+
+
+@njit
+def _heap_pop(start: IntArray, size: IntArray, key: FloatArray, sj: IntArray, heap: int) -> int:
+    base = start[heap]
+    top = sj[base]
+    n = size[heap] - 1
+    size[heap] = n
+    k_last, i_last = key[base + n], sj[base + n]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= n:
+            break
+        kc, ic = key[base + child], sj[base + child]
+        if child + 1 < n:
+            k2, i2 = key[base + child + 1], sj[base + child + 1]
+            if k2 < kc or (k2 == kc and i2 < ic):
+                child, kc, ic = child + 1, k2, i2
+        if not (kc < k_last or (kc == k_last and ic < i_last)):
+            break
+        key[base + k], sj[base + k] = kc, ic
+        k = child
+    key[base + k], sj[base + k] = k_last, i_last
+    return top
 
 
 def evaluate(problem: FitnessProblem, sa: IntArray, priority: FloatArray,
