@@ -293,16 +293,9 @@ class _Variants:
                 table.profiles[k].num_layers or profile.num_sas != table.profiles[k].num_sas:
             raise ConfigError(f"batch profile of {name!r} for b = {b} does not match the "
                               "model's layers and SAs")
-        variant = len(table.profiles)
-        table.names = (*table.names, name)  # the view's model_names[model_id] stays the name
-        table.profiles.append(profile)
-        table.isolated.append(isolated_latency(profile, self.sim.system, self.sim.config.period))
-        table.min_latency.append(profile.latency.min(axis=1).tolist())
-        table.offset.append(table.offset[-1] + profile.num_layers)
-        table.latency = np.concatenate([table.latency, profile.latency])
-        table.bandwidth = np.concatenate([table.bandwidth, profile.bandwidth])
-        table.energy = np.concatenate([table.energy, profile.energy])
-        table._full_blocks.append(None)
+        # The view's model_names[model_id] stays the model's name.
+        variant = table.add_model(name, profile, isolated_latency(profile, self.sim.system,
+                                                                  self.sim.config.period))
         self.ids[key] = variant
         return variant
 
@@ -452,6 +445,7 @@ class BatchingSimulation(Simulation):
         job = BatchJob(batch_request(reqs, b), table.profiles[variant], variant,
                        table.isolated[variant], table.min_latency[variant], k, b, now)
         job.members = [Member(r, table.isolated[k], job) for r in reqs]
+        self._table.add(job)
         bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
         self._unplanned.append(job)
         self._unstarted += job.unstarted
@@ -474,6 +468,7 @@ class BatchingSimulation(Simulation):
                 for sj in job.subjobs:
                     if sj.state == PENDING:
                         sj.state = DROPPED
+                job.left.fill(-1)
                 self._unstarted -= job.unstarted
                 job.unstarted = 0
                 job.version += 1
@@ -487,6 +482,7 @@ class BatchingSimulation(Simulation):
         """The batch's deadline is its earliest live member's: re-sort it in the live list."""
         self._remove_live(job)
         job.request = batch_request([m.request for m in live], job.size, job.job_id)
+        self._table.write(job)
         job.version += 1
         bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
 
@@ -510,6 +506,7 @@ class BatchingSimulation(Simulation):
         assert isinstance(job, BatchJob)
         job.status = status  # type: ignore[assignment]
         self._remove_live(job)
+        self._table.remove(job)
         self._live_batches[job.base_model] -= 1
         for member in job.live_members():
             if status == "dropped":

@@ -75,6 +75,25 @@ class ModelTable:
         return Job(request, self.profiles[i], i, self.isolated[i], self.min_latency[i],
                    self._num_preds[i])
 
+    def add_model(self, name: str, profile: ModelProfile, isolated: float) -> int:
+        """Append a model (shown to policies as ``name``); return its index."""
+        self.names = (*self.names, name)
+        self.profiles.append(profile)
+        self.isolated.append(float(isolated))
+        self.min_latency.append(profile.latency.min(axis=1).tolist())
+        self.size = np.append(self.size, profile.num_layers)
+        self.offset = np.append(self.offset, self.offset[-1] + profile.num_layers)
+        self.latency = np.concatenate([self.latency, profile.latency])
+        self.bandwidth = np.concatenate([self.bandwidth, profile.bandwidth])
+        self.energy = np.concatenate([self.energy, profile.energy])
+        preds = profile.predecessors
+        self.pred_ptr = np.append(self.pred_ptr, self.pred_ptr[-1] + np.cumsum(
+            [len(u) for u in preds], dtype=np.int64))
+        self.pred_idx = np.append(self.pred_idx, np.asarray([u for us in preds for u in us],
+                                                            dtype=np.int64))
+        self._num_preds.append(np.asarray([len(u) for u in preds], dtype=np.int64))
+        return len(self.profiles) - 1
+
 
 class JobTable:
     """The fixed fields of the live jobs (and their remaining work), one row per job.
@@ -101,10 +120,15 @@ class JobTable:
             if row == self.floats.shape[0]:
                 self.floats = np.concatenate([self.floats, np.zeros_like(self.floats)])
                 self.ints = np.concatenate([self.ints, np.zeros_like(self.ints)])
-        req = job.request
-        self.floats[row] = (req.deadline, req.arrival, job.isolated_latency, job.remaining_work)
-        self.ints[row] = (req.job_id, job.model_id, req.priority, req.tenant)
         job.row = row
+        self.write(job)
+
+    def write(self, job: Job) -> None:
+        """(Re)write ``job``'s row from the job and its request (after its request changed)."""
+        req = job.request
+        self.floats[job.row] = (req.deadline, req.arrival, job.isolated_latency,
+                                job.remaining_work)
+        self.ints[job.row] = (req.job_id, job.model_id, req.priority, req.tenant)
 
     def set_remaining(self, job: Job) -> None:
         """Copy ``job.remaining_work`` into its row."""
