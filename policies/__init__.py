@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mas_sim.core.errors import PolicyError, unknown_name
-from mas_sim.sim.view import Policy
+
+if TYPE_CHECKING:  # the registry itself loads no kernel module (the command line reads it)
+    from mas_sim.sim.view import Policy
 
 #: Built-in policies: registry name -> "module:factory".
 _BUILTIN: dict[str, str] = {
@@ -45,16 +47,21 @@ def register(name: str, factory: Callable[..., Policy], *, overwrite: bool = Fal
     _USER[name] = factory
 
 
+def factory(name: str) -> Callable[..., Policy]:
+    """The factory registered as ``name`` (a built-in's module is imported now)."""
+    if name in _USER:
+        return _USER[name]
+    if name in _BUILTIN:
+        module_name, _, attr = _BUILTIN[name].partition(":")
+        made: Callable[..., Policy] = getattr(importlib.import_module(module_name), attr)
+        return made
+    raise PolicyError(unknown_name("policy", name, available()))
+
+
 def make(name: str, **options: Any) -> Policy:
     """Create the policy registered as ``name`` with keyword ``options``."""
-    if name in _USER:
-        factory = _USER[name]
-    elif name in _BUILTIN:
-        module_name, _, attr = _BUILTIN[name].partition(":")
-        factory = getattr(importlib.import_module(module_name), attr)
-    else:
-        raise PolicyError(unknown_name("policy", name, available()))
+    build = factory(name)
     try:
-        return factory(**options)
+        return build(**options)
     except TypeError as exc:
         raise PolicyError(f"policy {name!r}: bad options {sorted(options)}: {exc}") from None

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-import policies
-from mas_sim.cli.options import add_scenario_options, human, write_json
+from mas_sim.cli.options import (
+    add_policy_option,
+    add_scenario_options,
+    human,
+    parse_policy_options,
+    point_from_args,
+    write_json,
+)
 from mas_sim.cli.run import (
     add_output_options,
     check_html_target,
-    record,
     run_one,
     write_html,
     write_outputs,
 )
-from mas_sim.core.errors import PolicyError, unknown_name
-from mas_sim.core.files import atomic_path
+from mas_sim.core.errors import ConfigError, PolicyError, unknown_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mas_sim.runs.experiment import Point
 
 #: Columns of the printed table: (JSON field, header, format).
 TABLE = (
@@ -50,8 +57,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--policies", default=None, metavar="a,b,c",
                    help="comma-separated policies (default: every built-in policy but "
                         "MAGMA, whose search takes minutes per run)")
-    p.add_argument("--checkpoint", default=None, metavar="PATH",
-                   help="RELMAS checkpoint (default: the shipped one for the scenario)")
+    add_policy_option(p)
     p.add_argument("--with-bound", action="store_true",
                    help="add the exact offline bound (CP-SAT, extra 'exact'; <= 30 requests)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -62,17 +68,42 @@ def add_parser(sub: Any) -> None:
 
 
 def policy_names(spec: str | None) -> list[str]:
-    """The policies to compare; refuses unknown names before anything runs."""
+    """The policies to compare; refuses unknown names, empty entries and repeated names
+    before anything runs."""
+    import policies
+
     known = policies.available()
     if spec is None:
         return [n for n in DEFAULT_POLICIES.split(",") if n in known]
-    names = [n.strip() for n in spec.split(",") if n.strip()]
-    if not names:
+    names = [n.strip() for n in spec.split(",")]
+    if not any(names):
         raise PolicyError("--policies is empty, expected a comma-separated list")
     for n in names:
+        if not n:
+            raise PolicyError(f"--policies {spec!r} has an empty entry, expected a "
+                              f"comma-separated list of policies")
         if n not in known:
             raise PolicyError(unknown_name("policy", n, known))
+        if names.count(n) > 1:
+            raise PolicyError(f"--policies {spec!r} names {n!r} twice")
     return names
+
+
+def points_from_args(args: argparse.Namespace, names: list[str]) -> list[Point]:
+    """One point per policy, each policy created once to check it before anything runs
+    (``--checkpoint`` / ``--hidden`` go to RELMAS, and need it in the list)."""
+    from mas_sim.runs.experiment import check_point
+
+    if "relmas" not in names:
+        for option in ("checkpoint", "hidden"):
+            if getattr(args, option, None) is not None:
+                raise ConfigError(f"--{option} is for the relmas policy, which --policies "
+                                  f"does not include ({', '.join(names)})")
+    options = parse_policy_options(args.policy_option, running=names)
+    points = [point_from_args(args, name, options) for name in names]
+    for point in points:
+        check_point(point)
+    return points
 
 
 def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -82,6 +113,8 @@ def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         if key.startswith("sla_p"):
             return r.get("sla_by_priority", {}).get(key[len("sla_p"):])
         return r.get(key)
+
+    import pandas as pd
 
     return pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
                           for k, h, f in TABLE} for r in rows])
@@ -94,7 +127,6 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def bound_record(args: argparse.Namespace) -> dict[str, Any]:
     """The offline bound of the scenario: ``{"met", "sla_satisfaction", "optimal"}``."""
-    from mas_sim.cli.run import point_from_args
     from mas_sim.runs.bound import workload_bound
     from mas_sim.workload.scenario import build_workload
 
@@ -107,7 +139,10 @@ def bound_record(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     """Run every policy, print the table, write what was asked."""
+    from mas_sim.runs.experiment import record
+
     names = policy_names(args.policies)
+    points = points_from_args(args, names)
     if args.html:
         check_html_target(args.html)
     bound = bound_record(args) if args.with_bound else None  # refuses before anything runs
@@ -115,9 +150,9 @@ def main(args: argparse.Namespace) -> int:
     wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir or args.html)
     runs = []
     results = []
-    for name in names:
-        result = run_one(args, name, trace=wants_trace)
-        runs.append(record(result, args))
+    for name, point in zip(names, points, strict=True):
+        result = run_one(point, args, trace=wants_trace)
+        runs.append(record(point, result))
         if args.html:
             results.append(result)
         write_outputs(result, args, suffix=name if len(names) > 1 else "")
@@ -132,6 +167,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"offline bound (no DRAM contention, {'optimal' if bound['optimal'] else 'proven'}"
               f"): {bound['met']} met, SLA {bound['sla_satisfaction']:.1%}", file=human(args))
     if out_dir is not None:
+        import pandas as pd
+
+        from mas_sim.core.files import atomic_path
+
         with atomic_path(out_dir / "compare.csv") as tmp:
             pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, dict)}
                           for r in runs]).to_csv(tmp, index=False)
@@ -141,7 +180,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, payload)
     if args.html:
-        write_html(args.html, results, args, table=table_frame(runs),
+        write_html(args.html, results, points, table=table_frame(runs),
                    title=f"mas-sim compare: {args.workload}/{args.qos}, {args.requests} "
                          f"requests (seed {args.seed})")
         print(f"wrote {args.html}", file=human(args))

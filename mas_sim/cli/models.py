@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import pandas as pd
-
-from mas_sim.cli.options import system_from_args
+from mas_sim.cli.options import add_settings, system_from_args
 
 
 def add_parser(sub: Any) -> None:
@@ -16,14 +14,14 @@ def add_parser(sub: Any) -> None:
                        description="List the zoo, or show one model's layers and costs.")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("name", nargs="?", default=None, help="model to show")
-    p.add_argument("--hardware", default="paper", metavar="paper|FILE.toml")
-    p.add_argument("--bandwidth-gbps", type=float, default=None, metavar="X")
-    p.add_argument("--costs", default="analytical", choices=["analytical", "zigzag"])
+    add_settings(p, only=("hardware", "bandwidth_gbps", "costs"))
     p.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
     """List or show."""
+    import pandas as pd
+
     import models
 
     if args.action == "list":

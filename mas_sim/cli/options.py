@@ -1,65 +1,102 @@
-"""Options shared by ``run``, ``compare`` (and ``sweep``): the scenario and the hardware."""
+"""Options shared by ``run``, ``compare``, ``sweep`` and ``models``, generated from the settings
+of :class:`~mas_sim.runs.experiment.Point` (a :class:`~mas_sim.workload.scenario.Scenario` plus
+hardware and policy).
+
+Each option is one field: ``--name`` from the field's name at the edge (``period`` ->
+``--period-us``), its default from the field's default (in the user's unit), its help from the
+field's docstring, its choices from the setting. :func:`point_from_args` turns the parsed
+options back into a point (converting units), and the dataclass checks every value. A field
+added to ``Scenario`` or ``Point`` therefore becomes an option of every command that takes the
+scenario, with nothing to write here.
+
+Building the parser imports no heavy module (numpy, pandas, torch): see ``tests/cli``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from mas_sim.core.errors import ConfigError
-from mas_sim.core.files import atomic_write_text
-from mas_sim.hardware import SystemSpec
-from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS
-from mas_sim.workload.scenario import BASE_QOS, DEFAULT_LOAD, DEFAULT_PERIOD, Scenario
+from mas_sim.core.errors import ConfigError, unknown_name
+from mas_sim.core.settings import field_docs, settings
+from mas_sim.runs.experiment import Point
+from mas_sim.workload.scenario import Scenario
+
+#: Point fields that are not scenario options: given per command (``run --policy``,
+#: ``compare --policies``, ``sweep --policy``) or by ``--policy-option``.
+POLICY_FIELDS = ("policy", "policy_options")
 
 
-def add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    """--workload, --qos, --requests, --seed, --load, --bandwidth-gbps, --period-us, ..."""
+def add_settings(group: argparse._ActionsContainer, cls: type = Point, *,
+                 only: Collection[str] | None = None, skip: Collection[str] = ()) -> None:
+    """Add one option per setting of dataclass ``cls`` (those with ``option=True``), in field
+    order; ``only`` / ``skip`` select fields by name."""
+    docs = field_docs(cls)
+    for f, s in settings(cls):
+        if not s.option or f.name in skip or (only is not None and f.name not in only):
+            continue
+        name = s.user_name(f.name)
+        default = s.user_value(f.default)
+        help_text = (s.edge.help if s.edge else docs.get(f.name, "")).rstrip(".")
+        if default is not None:
+            help_text += f" (default: {default:g})" if isinstance(default, float) else \
+                f" (default: {default})"
+        known = s.choices if isinstance(s.choices, Collection) else None
+        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default,
+                           type=s.kind, metavar=None if known else s.metavar,
+                           choices=sorted(known) if known else None,
+                           help=help_text.replace("``", "").replace("%", "%%"))
+
+
+def add_scenario_options(parser: argparse.ArgumentParser, *,
+                         skip: Collection[str] = POLICY_FIELDS) -> None:
+    """The scenario and hardware options (every setting of :class:`Point` but ``skip``) and
+    ``--no-progress``."""
     g = parser.add_argument_group("scenario")
-    g.add_argument("--workload", default="mixed", choices=sorted(WORKLOAD_SETS),
-                   help="workload set (RELMAS Table 2; default: mixed)")
-    g.add_argument("--qos", default="medium", choices=sorted(QOS_LEVELS),
-                   help="QoS level (default: medium)")
-    g.add_argument("--requests", type=int, default=200, metavar="N",
-                   help="number of requests (default: 200)")
-    g.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    g.add_argument("--load", type=float, default=DEFAULT_LOAD, metavar="RHO",
-                   help=f"load factor rho (default: {DEFAULT_LOAD})")
-    g.add_argument("--base-qos", type=float, default=BASE_QOS, metavar="F",
-                   help=f"QoS-Medium factor (default: {BASE_QOS})")
-    g.add_argument("--bandwidth-gbps", type=float, default=None, metavar="X",
-                   help="DRAM bandwidth in GB/s (default: the hardware's, 16)")
-    g.add_argument("--period-us", type=float, default=DEFAULT_PERIOD / 1000, metavar="T",
-                   help=f"scheduling period in us (default: {DEFAULT_PERIOD / 1000:g})")
-    g.add_argument("--hardware", default="paper", metavar="paper|FILE.toml",
-                   help="hardware: the paper's system or a TOML file (default: paper)")
-    g.add_argument("--costs", default="analytical", choices=["analytical", "zigzag"],
-                   help="cost-model backend (default: analytical)")
+    add_settings(g, Point, skip=skip)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def system_from_args(args: argparse.Namespace) -> SystemSpec:
+def point_fields_from_args(args: argparse.Namespace, cls: type = Point) -> dict[str, Any]:
+    """The values of the options :func:`add_settings` added for ``cls``, in inside units, by
+    field name (fields without an option in ``args`` are left out)."""
+    values: dict[str, Any] = {}
+    for f, s in settings(cls):
+        name = s.user_name(f.name)
+        if s.option and hasattr(args, name):
+            values[f.name] = s.inside(getattr(args, name))
+    return values
+
+
+def point_from_args(args: argparse.Namespace, policy: str | None = None,
+                    policy_options: dict[str, dict[str, Any]] | None = None) -> Point:
+    """The :class:`Point` of the parsed options, running ``policy`` (default: ``--policy``)
+    with its options from ``policy_options`` (policy name -> options). ``checkpoint`` and
+    ``hidden`` concern RELMAS only and are dropped for other policies."""
+    values = point_fields_from_args(args)
+    if policy is not None:
+        values["policy"] = policy
+    name = values.get("policy", Point.policy)
+    if policy is not None and name != "relmas":
+        values.pop("checkpoint", None)
+        values.pop("hidden", None)
+    options = (policy_options or {}).get(name, {})
+    return Point(**values, policy_options=tuple(options.items()))
+
+
+def system_from_args(args: argparse.Namespace) -> Any:
     """The hardware of ``--hardware`` with ``--bandwidth-gbps`` applied."""
-    paper = args.hardware == "paper"
-    system = SystemSpec.paper() if paper else SystemSpec.from_toml(args.hardware)
-    if args.bandwidth_gbps is not None:
-        system = system.with_bandwidth_gbps(args.bandwidth_gbps)
-    return system
-
-
-def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    """The :class:`Scenario` of the command-line options."""
-    if not args.period_us > 0:
-        raise ConfigError(f"--period-us = {args.period_us!r}, expected a positive number")
-    return Scenario(workload=args.workload, qos=args.qos, requests=args.requests,
-                    seed=args.seed, load=args.load, period=args.period_us * 1000.0,
-                    base_qos=args.base_qos, costs=args.costs)
+    return Point(**point_fields_from_args(args)).system()
 
 
 def write_json(target: str, payload: dict[str, Any]) -> None:
     """Write ``payload`` to ``target`` (a path, or ``-`` for stdout)."""
+    from mas_sim.core.files import atomic_write_text
+
     text = json.dumps(payload, sort_keys=True, indent=None if target == "-" else 2)
     if target == "-":
         print(text)
@@ -70,3 +107,68 @@ def write_json(target: str, payload: dict[str, Any]) -> None:
 def human(args: argparse.Namespace) -> Any:
     """Where human-readable output goes: stderr when JSON goes to stdout."""
     return sys.stderr if getattr(args, "json", None) == "-" else sys.stdout
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    """The :class:`Scenario` of the command-line options."""
+    return Point(**point_fields_from_args(args)).scenario()
+
+
+# -- policy options ------------------------------------------------------------------------------
+#: RELMAS options that the point sets itself (``--checkpoint``, ``--hidden``, the scenario).
+_SET_BY_POINT = {"checkpoint": "--checkpoint", "hidden": "--hidden", "workload": "--workload",
+                 "qos": "--qos"}
+
+
+def add_policy_option(parser: argparse.ArgumentParser) -> None:
+    """``--policy-option POLICY.KEY=VALUE`` (repeatable)."""
+    parser.add_argument(
+        "--policy-option", action="append", default=[], metavar="POLICY.KEY=VALUE",
+        help="an option of one policy, e.g. magma.generations=20 (repeatable; VALUE is read "
+             "as JSON, else as a string; checked before anything runs)")
+
+
+def parse_policy_options(specs: list[str], running: Collection[str] | None = None
+                         ) -> dict[str, dict[str, Any]]:
+    """``["magma.generations=20", ...]`` -> ``{"magma": {"generations": 20}}``.
+
+    Refuses a malformed spec, an unknown policy, a policy not in ``running`` (the policies the
+    command runs, if known), an option the policy's factory does not take, and an option given
+    twice. The values themselves are checked by the policy when it is created.
+    """
+    import inspect
+
+    import policies
+
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        target, eq, text = spec.partition("=")
+        name, dot, key = target.strip().rpartition(".")
+        key = key.strip()
+        if not (eq and dot and name and key):
+            raise ConfigError(f"--policy-option {spec!r}, expected POLICY.KEY=VALUE "
+                              f"(e.g. magma.generations=20)")
+        known = policies.available()
+        if name not in known:
+            raise ConfigError(f"--policy-option {spec!r}: "
+                              + unknown_name("policy", name, known))
+        if running is not None and name not in running:
+            raise ConfigError(f"--policy-option {spec!r}: policy {name!r} is not run here "
+                              f"(runs: {', '.join(running)})")
+        if name == "relmas" and key in _SET_BY_POINT:
+            raise ConfigError(f"--policy-option {spec!r}: use {_SET_BY_POINT[key]} instead")
+        params = inspect.signature(policies.factory(name)).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        accepted = [n for n, p in params.items() if p.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        if not takes_any and key not in accepted:
+            raise ConfigError(f"--policy-option {spec!r}: "
+                              + unknown_name(f"option of {name}", key, accepted))
+        if key in out.get(name, {}):
+            raise ConfigError(f"--policy-option {name}.{key} is given twice")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        out.setdefault(name, {})[key] = value
+    return out

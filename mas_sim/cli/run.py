@@ -5,30 +5,34 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-import policies
-from mas_sim.cli.options import add_scenario_options, human, write_json
+from mas_sim.cli.options import (
+    add_policy_option,
+    add_scenario_options,
+    add_settings,
+    human,
+    parse_policy_options,
+    point_from_args,
+    write_json,
+)
 from mas_sim.core.errors import ConfigError
-from mas_sim.core.files import atomic_path
-from mas_sim.runs.experiment import Point, run_point
-from mas_sim.runs.experiment import record as experiment_record
-from mas_sim.runs.simulate import Result
+from mas_sim.runs.experiment import Point
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mas_sim.runs.simulate import Result
 
 
 def add_parser(sub: Any) -> None:
     """Register ``run``."""
     p = sub.add_parser("run", help="run one policy on a scenario",
                        description="Run one policy on a scenario and report its metrics.")
-    p.add_argument("--policy", default="fcfs-h", metavar="NAME",
-                   help=f"policy (one of {', '.join(policies.available())}; default fcfs-h)")
-    p.add_argument("--checkpoint", default=None, metavar="PATH",
-                   help="RELMAS checkpoint (default: the shipped one for the scenario)")
+    add_settings(p, only=("policy",))
+    add_policy_option(p)
     add_scenario_options(p)
     add_output_options(p)
     p.set_defaults(handler=main)
@@ -49,29 +53,17 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
                         "charts (extra 'viz'; static charts without it), settings")
 
 
-def point_from_args(args: argparse.Namespace, policy_name: str) -> Point:
-    """The experiment :class:`Point` of the command-line options, for ``policy_name``."""
-    return Point(policy=policy_name, workload=args.workload, qos=args.qos, seed=args.seed,
-                 requests=args.requests, load=args.load, base_qos=args.base_qos,
-                 bandwidth_gbps=args.bandwidth_gbps, period_us=args.period_us,
-                 hardware=args.hardware, costs=args.costs,
-                 checkpoint=getattr(args, "checkpoint", None))
+def run_one(point: Point, args: argparse.Namespace, *, trace: bool) -> Result:
+    """Simulate ``point`` (:func:`mas_sim.runs.experiment.run_point`)."""
+    from mas_sim.runs.experiment import run_point
 
-
-def run_one(args: argparse.Namespace, policy_name: str, *, trace: bool) -> Result:
-    """Simulate one policy on the scenario of ``args``
-    (:func:`mas_sim.runs.experiment.run_point`)."""
-    return run_point(point_from_args(args, policy_name), trace=trace,
-                     progress=not args.no_progress)
-
-
-def record(result: Result, args: argparse.Namespace) -> dict[str, Any]:
-    """The JSON object of one run: scenario fields plus the summary."""
-    return experiment_record(point_from_args(args, result.policy), result)
+    return run_point(point, trace=trace, progress=not args.no_progress)
 
 
 def write_outputs(result: Result, args: argparse.Namespace, suffix: str = "") -> None:
     """Write the trace, job table, Chrome trace and Gantt chart the options ask for."""
+    from mas_sim.core.files import atomic_path
+
     if args.trace:
         with atomic_path(_suffixed(args.trace, suffix)) as tmp:
             result.subjobs.to_csv(tmp, index=False)
@@ -111,14 +103,15 @@ def check_html_target(path: str) -> None:
                           f"expected a writable directory") from None
 
 
-def write_html(path: str, results: list[Result], args: argparse.Namespace, title: str,
+def write_html(path: str, results: list[Result], points: list[Point], title: str,
                table: pd.DataFrame) -> None:
-    """Write the HTML report of ``results`` (same scenario) to ``path``, atomically."""
+    """Write the HTML report of ``results`` (same scenario; run as ``points``) to ``path``,
+    atomically."""
     from mas_sim.output.report import ReportRun, write_report
 
     system = results[0].system
-    point = point_from_args(args, ",".join(r.policy for r in results))
-    settings = {**{k: v for k, v in asdict(point).items() if k != "policy_options"},
+    columns = points[0].columns()
+    settings = {**{k: v for k, v in columns.items() if k not in ("policy", "policy_options")},
                 "policies": ", ".join(r.policy for r in results),
                 "sub-accelerators": ", ".join(system.sa_labels),
                 "DRAM bandwidth (GB/s)": f"{system.dram_bandwidth:g}",
@@ -141,10 +134,14 @@ def _version() -> str:
 
 def main(args: argparse.Namespace) -> int:
     """Run, print a summary, write what was asked."""
+    from mas_sim.runs.experiment import record
+
+    options = parse_policy_options(args.policy_option, running=[args.policy])
+    point = point_from_args(args, policy_options=options)
     if args.html:
         check_html_target(args.html)
     wants_trace = bool(args.trace or args.chrome_trace or args.gantt or args.html)
-    result = run_one(args, args.policy, trace=wants_trace)
+    result = run_one(point, args, trace=wants_trace)
     out = human(args)
     s = result.summary
     print(f"{result.policy} on {args.workload}/{args.qos}, {s['requests']} requests "
@@ -154,11 +151,11 @@ def main(args: argparse.Namespace) -> int:
           f"simulated in {s['sim_wall_s']:.2f} s", file=out)
     write_outputs(result, args)
     if args.json:
-        write_json(args.json, record(result, args))
+        write_json(args.json, record(point, result))
     if args.html:
         from mas_sim.cli.compare import table_frame
 
-        write_html(args.html, [result], args, table=table_frame([record(result, args)]),
+        write_html(args.html, [result], [point], table=table_frame([record(point, result)]),
                    title=f"mas-sim run: {result.policy} on {args.workload}/{args.qos}, "
                          f"{s['requests']} requests (seed {args.seed})")
     return 0

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from dataclasses import replace
 from typing import Any
 
-import pandas as pd
-
-import policies
-from mas_sim.cli.options import add_scenario_options
-from mas_sim.cli.run import point_from_args
-from mas_sim.core.errors import ConfigError
-from mas_sim.runs.sweep import AXES, BACKENDS, FORMATS, expand, parse_grid, run_sweep
+from mas_sim.cli.options import (
+    add_policy_option,
+    add_scenario_options,
+    add_settings,
+    parse_policy_options,
+    point_from_args,
+)
+from mas_sim.runs.sweep import AXES, BACKENDS, FORMATS
 
 #: Columns of the printed summary, beside the grid's axes.
 SHOWN = ("sla_satisfaction", "met", "missed", "dropped", "antt", "energy_j")
@@ -44,44 +43,23 @@ def add_parser(sub: Any) -> None:
                         "starting a local runtime")
     p.add_argument("--resume", action="store_true",
                    help="skip the points already in --out and append the others")
-    p.add_argument("--policy", default="fcfs-h", metavar="NAME",
-                   help=f"policy when the grid has no policy axis (one of "
-                        f"{', '.join(policies.available())})")
-    p.add_argument("--checkpoint", default=None, metavar="PATH",
-                   help="RELMAS checkpoint (default: the shipped one for each scenario)")
-    p.add_argument("--hidden", type=int, default=None, metavar="H",
-                   help="RELMAS hidden size when the grid has no hidden axis")
-    p.add_argument("--policy-option", action="append", default=[], metavar="POLICY.KEY=VALUE",
-                   help="an option of one policy, e.g. magma.generations=20 (repeatable; "
-                        "VALUE is read as JSON, else as a string)")
+    g = p.add_argument_group("fixed values (the axes of --grid override them)")
+    add_settings(g, only=("policy",))
+    add_policy_option(p)
     add_scenario_options(p)
     p.set_defaults(handler=main)
 
 
-def parse_policy_options(specs: list[str]) -> dict[str, dict[str, Any]]:
-    """``["magma.generations=20", ...]`` -> ``{"magma": {"generations": 20}}``."""
-    out: dict[str, dict[str, Any]] = {}
-    for spec in specs:
-        target, eq, text = spec.partition("=")
-        name, dot, key = target.strip().rpartition(".")
-        if not (eq and dot and name and key):
-            raise ConfigError(f"--policy-option {spec!r}, expected POLICY.KEY=VALUE "
-                              f"(e.g. magma.generations=20)")
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text
-        out.setdefault(name, {})[key] = value
-    return out
-
-
 def main(args: argparse.Namespace) -> int:
     """Check everything, run the points, print a summary."""
+    import pandas as pd
+
+    from mas_sim.runs.sweep import expand, parse_grid, run_sweep
+
     grid = parse_grid(args.grid)
-    base = point_from_args(args, args.policy)
-    if args.hidden is not None:
-        base = replace(base, hidden=args.hidden)
-    points = expand(grid, base, parse_policy_options(args.policy_option))
+    base = point_from_args(args)
+    running = dict(grid.axes).get("policy", (base.policy,))
+    points = expand(grid, base, parse_policy_options(args.policy_option, running=running))
     report = run_sweep(points, args.out, backend=args.backend, workers=args.workers,
                        ray_address=args.ray_address, resume=args.resume,
                        progress=not args.no_progress, log=sys.stderr)

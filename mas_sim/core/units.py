@@ -10,6 +10,10 @@ from __future__ import annotations
 #: The system clock: 1 cycle = 1 ns.
 CLOCK_HZ = 1e9
 
+#: The calibrated scheduling period Ts, cycles (100 us; README "Calibrated defaults"). Defined
+#: here, at the bottom, so that configuration classes can name it without loading the kernel.
+DEFAULT_PERIOD = 100_000.0
+
 #: Cycles of the system clock in one microsecond.
 CYCLES_PER_US = CLOCK_HZ / 1e6
 

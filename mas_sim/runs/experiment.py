@@ -15,20 +15,17 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
-from mas_sim.core.errors import ConfigError, MasSimError, PolicyError, unknown_name
+from mas_sim.core.errors import ConfigError, MasSimError
+from mas_sim.core.settings import setting, setting_of, settings
 from mas_sim.hardware import SystemSpec
-from mas_sim.runs.simulate import Result, simulate
-from mas_sim.sim.view import Policy
-from mas_sim.workload.scenario import (
-    BASE_QOS,
-    DEFAULT_LOAD,
-    DEFAULT_PERIOD,
-    Scenario,
-    build_workload,
-)
+from mas_sim.workload.scenario import Scenario
+
+if TYPE_CHECKING:
+    from mas_sim.runs.simulate import Result
+    from mas_sim.sim.view import Policy
 
 #: Columns of a record whose values are wall-clock measurements: they differ from run to run
 #: (and between backends), everything else in a record is a deterministic function of the point.
@@ -36,40 +33,38 @@ WALL_COLUMNS: tuple[str, ...] = ("sim_wall_s", "policy_wall_s", "decision_us_per
                                  "point_wall_s")
 
 
-@dataclass(frozen=True)
-class Point:
-    """Everything that determines one run (defaults: those of ``mas-sim run``)."""
+def policy_names() -> list[str]:
+    """The registered policies (``policies.available()``)."""
+    import policies
 
-    policy: str = "fcfs-h"
-    """Registry name of the policy (``policies.available()``)."""
-    workload: str = "mixed"
-    """Workload set: light, heavy or mixed."""
-    qos: str = "medium"
-    """QoS level: low, medium or high."""
-    seed: int = 0
-    """Seed of the workload and of the policy's randomness."""
-    requests: int = 200
-    """Number of requests."""
-    load: float = DEFAULT_LOAD
-    """Load factor rho."""
-    base_qos: float = BASE_QOS
-    """QoS-Medium factor."""
-    bandwidth_gbps: float | None = None
-    """DRAM bandwidth, GB/s (None: the hardware's own)."""
-    period_us: float = DEFAULT_PERIOD / 1000
-    """Scheduling period, microseconds (1 us = 1000 cycles)."""
-    hardware: str = "paper"
-    """``paper`` or the path of a hardware TOML file."""
-    costs: str = "analytical"
-    """Cost-model backend: analytical or zigzag."""
-    hidden: int | None = None
-    """RELMAS hidden size (None: the checkpoint's); only meaningful for ``relmas``."""
-    checkpoint: str | None = None
-    """RELMAS checkpoint file (None: the shipped one for the scenario)."""
+    return policies.available()
+
+
+@dataclass(frozen=True)
+class Point(Scenario):
+    """Everything that determines one run: a :class:`Scenario`, the system it runs on and the
+    policy that schedules it (defaults: those of ``mas-sim run``).
+
+    Every setting is a field, once: the command-line options of ``run`` / ``compare`` /
+    ``sweep`` and the sweep's grid axes are generated from these fields and the
+    :class:`Scenario`'s (:mod:`mas_sim.core.settings`).
+    """
+
+    policy: str = setting("fcfs-h", choices=policy_names, metavar="NAME")
+    """Policy: a registry name (``policies.available()``)."""
+    bandwidth_gbps: float | None = setting(None, kind=float, above=0.0, metavar="X")
+    """DRAM bandwidth, GB/s (default: the hardware's own, 16 for the paper's)."""
+    hardware: str = setting("paper", metavar="paper|FILE.toml")
+    """Hardware: ``paper`` (RELMAS Table 1) or the path of a hardware TOML file."""
+    hidden: int | None = setting(None, kind=int, minimum=1, metavar="H")
+    """RELMAS hidden size (default: the checkpoint's); only for the relmas policy."""
+    checkpoint: str | None = setting(None, kind=str, metavar="PATH")
+    """RELMAS checkpoint file (default: the shipped one for the scenario); only for relmas."""
     policy_options: tuple[tuple[str, Any], ...] = ()
     """Keyword options of the policy's factory, as sorted (name, value) pairs."""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         opts = self.policy_options
         if isinstance(opts, Mapping):
             opts = tuple(opts.items())
@@ -89,26 +84,47 @@ class Point:
         return system
 
     def scenario(self) -> Scenario:
-        """The :class:`Scenario` of this point (validates its fields)."""
-        if not (isinstance(self.period_us, int | float) and self.period_us > 0):
-            raise ConfigError(f"--period-us = {self.period_us!r}, expected a positive number")
-        return Scenario(workload=self.workload, qos=self.qos, requests=self.requests,
-                        seed=self.seed, load=self.load, period=self.period_us * 1000.0,
-                        base_qos=self.base_qos, costs=self.costs)
+        """The :class:`Scenario` part of this point."""
+        return Scenario(**{f.name: getattr(self, f.name) for f in fields(Scenario)})
 
     def columns(self) -> dict[str, Any]:
-        """The point as table columns (policy options as a JSON string)."""
-        row = asdict(self)
+        """The point as table columns: the policy first, then every field in its user's unit
+        (``period_us``) and policy options as a JSON string; a setting that is not an option
+        appears only when it differs from its default."""
+        row: dict[str, Any] = {"policy": self.policy}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            s = setting_of(f)
+            if s is None:
+                row[f.name] = value
+            elif s.option or value != f.default:
+                row[s.user_name(f.name)] = s.user_value(value)
         row["policy_options"] = json.dumps(self.options, sort_keys=True)
         return row
 
     def key(self) -> str:
-        """A stable 16-hex-digit digest of every field (equal points, equal keys)."""
-        text = json.dumps(self.columns(), sort_keys=True, default=str)
+        """A stable 16-hex-digit digest of every field (equal points, equal keys); fields
+        declared with ``key_default=False`` count only when they differ from their default."""
+        row = self.columns()
+        for f, s in settings(type(self)):
+            if not s.key_default and getattr(self, f.name) == f.default:
+                row.pop(s.user_name(f.name), None)
+        text = json.dumps(row, sort_keys=True, default=str)
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-POINT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Point))
+def _columns() -> tuple[str, ...]:
+    names = ["policy"]
+    for f in fields(Point):
+        s = setting_of(f)
+        name = s.user_name(f.name) if s is not None else f.name
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+POINT_FIELDS: tuple[str, ...] = _columns()
+"""Every column a point may have, in table order (:meth:`Point.columns`)."""
 
 
 def make_policy(point: Point) -> Policy:
@@ -130,12 +146,7 @@ def make_policy(point: Point) -> Policy:
 def check_point(point: Point) -> None:
     """Raise the project error a run of ``point`` would raise on its configuration, without
     simulating (policy name and options, scenario fields, hardware file)."""
-    import policies
-
-    if point.policy not in policies.available():
-        raise PolicyError(unknown_name("policy", point.policy, policies.available()))
     point.system()
-    point.scenario()
     make_policy(point)
 
 
@@ -145,11 +156,13 @@ def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> R
     ``trace=True`` keeps the sub-job trace (Gantt charts, Chrome traces); ``progress`` shows a
     bar over requests. Deterministic: the same point gives the same result (wall times aside).
     """
+    from mas_sim.runs.simulate import simulate
+    from mas_sim.workload.scenario import build_workload
+
     system = point.system()
-    scenario = point.scenario()
     policy = make_policy(point)
-    workload = build_workload(system, scenario)
-    return simulate(system, workload, policy, period=scenario.period, seed=scenario.seed,
+    workload = build_workload(system, point.scenario())
+    return simulate(system, workload, policy, period=point.period, seed=point.seed,
                     trace=trace, progress=progress)
 
 

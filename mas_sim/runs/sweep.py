@@ -34,14 +34,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mas_sim.core.errors import ConfigError, MissingExtraError, unknown_name
 from mas_sim.core.files import atomic_path
+from mas_sim.core.settings import Setting, settings
 from mas_sim.runs.experiment import POINT_FIELDS, WALL_COLUMNS, Point, check_point, flat_record
-from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,65 +53,34 @@ FORMATS: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 """Suffixes accepted for the results file."""
 FLUSH_EVERY_S = 2.0
 """Rewrite the results file at most this often while a sweep runs (seconds), and at its end."""
+MAX_POINTS = 100_000
+"""Most points a grid may have: a grid is expanded (and checked) before anything runs."""
 
 
 # -- grid ----------------------------------------------------------------------------------------
-def _positive_float(axis: str, text: str) -> float:
+def _axes() -> dict[str, tuple[str, Setting]]:
+    return {s.user_name(f.name): (f.name, s) for f, s in settings(Point) if s.option}
+
+
+AXES: dict[str, tuple[str, Setting]] = _axes()
+"""Grid axis (a setting's name at the edge, e.g. ``period_us``) -> (field of
+:class:`~mas_sim.runs.experiment.Point`, its :class:`~mas_sim.core.settings.Setting`): every
+option of ``mas-sim run`` is an axis."""
+
+
+def _axis_value(axis: str, text: str) -> Any:
+    """One value of ``axis`` as typed (the user's unit), checked; ConfigError names both."""
+    field, setting = AXES[axis]
     try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"grid axis {axis}: value {text!r}, expected a number") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise ConfigError(f"grid axis {axis}: value {text!r}, expected a positive number")
+        value = setting.parse(text)
+        setting.check(field, setting.inside(value))
+        if axis == "hardware" and value != "paper":
+            from mas_sim.hardware import SystemSpec
+
+            SystemSpec.from_toml(value)  # raises ConfigError naming the file
+    except ConfigError as exc:
+        raise ConfigError(f"grid axis {axis}: {exc}") from None
     return value
-
-
-def _integer(axis: str, text: str, *, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(f"grid axis {axis}: value {text!r}, expected an integer") from None
-    if value < minimum:
-        raise ConfigError(f"grid axis {axis}: value {text!r}, expected an integer >= {minimum}")
-    return value
-
-
-def _choice(axis: str, text: str, known: Sequence[str]) -> str:
-    if text not in known:
-        raise ConfigError(f"grid axis {axis}: " + unknown_name(axis, text, known))
-    return text
-
-
-def _policy(axis: str, text: str) -> str:
-    import policies
-
-    return _choice(axis, text, policies.available())
-
-
-def _hardware(axis: str, text: str) -> str:
-    if text != "paper":
-        from mas_sim.hardware import SystemSpec
-
-        SystemSpec.from_toml(text)  # raises ConfigError naming the file
-    return text
-
-
-#: Grid axis -> parser of one value (raises ConfigError naming the axis and the value).
-AXES: dict[str, Callable[[str, str], Any]] = {
-    "policy": _policy,
-    "workload": lambda a, t: _choice(a, t, sorted(WORKLOAD_SETS)),
-    "qos": lambda a, t: _choice(a, t, sorted(QOS_LEVELS)),
-    "seed": lambda a, t: _integer(a, t, minimum=0),
-    "requests": lambda a, t: _integer(a, t, minimum=1),
-    "load": _positive_float,
-    "base_qos": _positive_float,
-    "bandwidth_gbps": _positive_float,
-    "period_us": _positive_float,
-    "hardware": _hardware,
-    "costs": lambda a, t: _choice(a, t, ["analytical", "zigzag"]),
-    "hidden": lambda a, t: _integer(a, t, minimum=1),
-}
-_INTEGER_AXES = {"seed", "requests", "hidden"}
 
 
 @dataclass(frozen=True)
@@ -158,27 +128,35 @@ def parse_grid(text: str) -> Grid:
         if not texts or any(not t for t in texts):
             raise ConfigError(f"grid axis {name}: values {values_text!r}, expected a "
                               f"comma-separated list of non-empty values")
-        values = tuple(AXES[name](name, t) for t in texts)
+        values = tuple(_axis_value(name, t) for t in texts)
         if len(set(values)) != len(values):
             dup = next(v for v in values if values.count(v) > 1)
             raise ConfigError(f"grid axis {name}: value {dup!r} is given twice")
         axes.append((name, values))
+        grid = Grid(tuple(axes))
+        if len(grid) > MAX_POINTS:
+            raise ConfigError(f"grid {text!r} has {len(grid):,} points, more than "
+                              f"{MAX_POINTS:,}: split it into several sweeps")
     return Grid(tuple(axes))
 
 
 def _expand_ranges(axis: str, texts: list[str]) -> list[str]:
     out: list[str] = []
+    integer_axes = sorted(a for a, (_, s) in AXES.items() if s.kind is int)
     for t in texts:
         lo, dots, hi = t.partition("..")
         if not dots:
             out.append(t)
             continue
-        if axis not in _INTEGER_AXES:
+        if axis not in integer_axes:
             raise ConfigError(f"grid axis {axis}: range {t!r}, ranges are for the integer axes "
-                              f"({', '.join(sorted(_INTEGER_AXES))})")
-        a, b = _integer(axis, lo.strip(), minimum=0), _integer(axis, hi.strip(), minimum=0)
+                              f"({', '.join(integer_axes)})")
+        a, b = (_axis_value(axis, x.strip()) for x in (lo, hi))
         if b < a:
             raise ConfigError(f"grid axis {axis}: range {t!r} is empty, expected a..b, a <= b")
+        if b - a + 1 + len(out) > MAX_POINTS:
+            raise ConfigError(f"grid axis {axis}: range {t!r} has {b - a + 1:,} values, more "
+                              f"than a grid may have ({MAX_POINTS:,} points)")
         out.extend(str(v) for v in range(a, b + 1))
     return out
 
@@ -193,11 +171,13 @@ def expand(grid: Grid, base: Point | None = None,
     """
     base = base if base is not None else Point()
     options = {k: dict(v) for k, v in (policy_options or {}).items()}
-    names = grid.names
+    fields_ = [AXES[name][0] for name in grid.names]
+    inside = [AXES[name][1].inside for name in grid.names]
     points: list[Point] = []
     seen: set[Point] = set()
     for values in itertools.product(*(v for _, v in grid.axes)):
-        p = replace(base, **dict(zip(names, values, strict=True)))
+        p = replace(base, **{f: to_inside(v) for f, to_inside, v
+                             in zip(fields_, inside, values, strict=True)})
         opts = {**p.options, **options.get(p.policy, {})}
         p = replace(p, policy_options=tuple(opts.items()))
         if p.policy != "relmas":
@@ -205,7 +185,7 @@ def expand(grid: Grid, base: Point | None = None,
         if p not in seen:
             seen.add(p)
             points.append(p)
-    if "hidden" in names and not any(p.policy == "relmas" for p in points):
+    if "hidden" in grid.names and not any(p.policy == "relmas" for p in points):
         raise ConfigError("grid axis hidden is the RELMAS hidden size, but no point of the grid "
                           "runs the relmas policy")
     return points
@@ -371,6 +351,8 @@ def check_output(path: str | Path) -> Path:
 
 def read_results(path: str | Path) -> pd.DataFrame:
     """Read a sweep's results file (CSV or Parquet)."""
+    import pandas as pd
+
     p = Path(path)
     if p.name.endswith(".parquet"):
         return pd.read_parquet(p)
@@ -390,6 +372,8 @@ def write_results(path: str | Path, table: pd.DataFrame) -> None:
 def tidy(rows: Sequence[Mapping[str, Any]], previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows (plus ``previous`` ones first) as one table: point fields and key first, then the
     run's fields, the wall-clock columns last."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows))
     if previous is not None and len(previous):
         frame = pd.concat([previous, frame], ignore_index=True) if len(frame) else previous

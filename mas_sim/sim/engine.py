@@ -37,6 +37,7 @@ import simpy
 from simpy.core import URGENT
 
 from mas_sim.core.errors import ConfigError, PolicyError, unknown_name
+from mas_sim.core.units import DEFAULT_PERIOD
 from mas_sim.hardware.spec import SystemSpec
 from mas_sim.sim.dram import BandwidthSharing, DramArbiter, Transfer
 from mas_sim.sim.jobs import DONE, DROPPED, PENDING, Job, JobPlan, Plan, SubJob
@@ -45,9 +46,6 @@ from mas_sim.sim.rq import JobTable, ModelTable, ReadyQueue, build_view, collect
 from mas_sim.sim.subaccelerator import SubAccelerator
 from mas_sim.sim.tenancy import TenantTracker
 from mas_sim.sim.view import Policy, Schedule, SchedulerView, validate_schedule
-
-#: The calibrated scheduling period Ts, cycles (100 us; README "Calibrated defaults").
-DEFAULT_PERIOD = 100_000.0
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 
 from mas_sim.core.errors import ConfigError
 from mas_sim.core.files import atomic_path, atomic_write_text
+from mas_sim.core.units import us_to_cycles
 from mas_sim.runs.experiment import Point, policy_unavailable
 from mas_sim.runs.sweep import map_points, run_sweep
 from mas_sim.studies.stats import geomean, summarise
@@ -182,7 +183,7 @@ def _fig5_sweep(out: Path, config: ReproConfig, magma: Mapping[str, Any],
               if policy_unavailable("relmas", workload=w5, qos=q5, hidden=h) is None]
     if hidden:
         fig5_points = [replace(_point("relmas", w5, q5, s, config, magma), hidden=h,
-                               period_us=t)
+                               period=us_to_cycles(t))
                        for h in hidden for t in config.periods_us for s in config.seeds]
         return _fig5(out, sweep("fig5", fig5_points))
     why = policy_unavailable("relmas", workload=w5, qos=q5)

@@ -12,21 +12,48 @@
 It sits above the kernel (:mod:`mas_sim.sim`): deadlines are set from each model's isolated
 latency, which the kernel simulates. The request types themselves are the kernel's
 (:mod:`mas_sim.sim.requests`) and are re-exported here with the generator's names.
+
+The names below are loaded on first use, so that reading a :class:`~.scenario.Scenario`'s fields
+(the command line does, to build its options) loads neither the kernel nor numpy or pandas.
 """
 
-from mas_sim.sim.requests import Request, Workload
-from mas_sim.workload.arrivals import (
-    ARRIVAL_PROCESSES,
-    Pareto,
-    Poisson,
-    isolated_work,
-    mean_interarrival,
-    pareto_interarrivals,
-)
-from mas_sim.workload.generate import generate_requests
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mas_sim.workload.sets import PREMA_PRIORITIES, QOS_LEVELS, WORKLOAD_SETS
-from mas_sim.workload.tenants import Tenant, TenantSet
-from mas_sim.workload.trace import SHIPPED_TRACES, load_trace
+
+if TYPE_CHECKING:
+    from mas_sim.sim.requests import Request, Workload
+    from mas_sim.workload.arrivals import (
+        ARRIVAL_PROCESSES,
+        Pareto,
+        Poisson,
+        isolated_work,
+        mean_interarrival,
+        pareto_interarrivals,
+    )
+    from mas_sim.workload.generate import generate_requests
+    from mas_sim.workload.tenants import Tenant, TenantSet
+    from mas_sim.workload.trace import SHIPPED_TRACES, load_trace
+
+#: Public name -> module that defines it (loaded on first use).
+_LAZY: dict[str, str] = {
+    "ARRIVAL_PROCESSES": "mas_sim.workload.arrivals",
+    "Pareto": "mas_sim.workload.arrivals",
+    "Poisson": "mas_sim.workload.arrivals",
+    "Request": "mas_sim.sim.requests",
+    "SHIPPED_TRACES": "mas_sim.workload.trace",
+    "Tenant": "mas_sim.workload.tenants",
+    "TenantSet": "mas_sim.workload.tenants",
+    "Workload": "mas_sim.sim.requests",
+    "generate_requests": "mas_sim.workload.generate",
+    "isolated_work": "mas_sim.workload.arrivals",
+    "load_trace": "mas_sim.workload.trace",
+    "mean_interarrival": "mas_sim.workload.arrivals",
+    "pareto_interarrivals": "mas_sim.workload.arrivals",
+}
 
 __all__ = [
     "ARRIVAL_PROCESSES",
@@ -46,3 +73,16 @@ __all__ = [
     "mean_interarrival",
     "pareto_interarrivals",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mas_sim.workload' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

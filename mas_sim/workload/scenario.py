@@ -9,7 +9,7 @@ tenants, with rates, mixes and hit-rate targets (:mod:`.tenants`).
 
 Calibrated defaults (README "Modelling choices" explains them):
 
-- ``DEFAULT_PERIOD`` (the engine's): the scheduling period Ts, cycles.
+- ``DEFAULT_PERIOD`` (:mod:`mas_sim.core.units`): the scheduling period Ts, cycles.
 - ``DEFAULT_LOAD``: the load factor rho.
 - ``BASE_QOS``: the QoS-Medium factor (QoS-Low = 1.2x, QoS-High = 0.8x).
 - ``DEFAULT_PARETO_SHAPE``: the Pareto shape of inter-arrival times.
@@ -21,28 +21,22 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mas_sim.core.errors import ConfigError, unknown_name
-from mas_sim.core.units import CYCLES_PER_US
-from mas_sim.hardware.profile import ModelProfile
-from mas_sim.hardware.spec import SystemSpec
-from mas_sim.sim.engine import DEFAULT_PERIOD
-from mas_sim.sim.isolated import isolated_latencies
-from mas_sim.sim.requests import Request, Workload
-from mas_sim.workload.arrivals import ARRIVAL_PROCESSES, arrival_process
-from mas_sim.workload.generate import generate_requests, request_mix
+from mas_sim.core.settings import Edge, check_settings, setting
+from mas_sim.core.units import CYCLES_PER_US, DEFAULT_PERIOD, cycles_to_us, us_to_cycles
+from mas_sim.hardware.costmodel import BACKENDS
 from mas_sim.workload.sets import QOS_LEVELS, WORKLOAD_SETS
-from mas_sim.workload.tenants import (
-    Mix,
-    TenantSet,
-    check_known_models,
-    check_mix,
-    parse_mix,
-    parse_values,
-)
-from mas_sim.workload.trace import MODELS_FROM, ArrivalTrace, load_trace, trace_requests
+
+# Only the class's fields are needed to build the command line's options: the modules that
+# generate requests (numpy, pandas, the kernel) load when a scenario is built or checked.
+if TYPE_CHECKING:
+    from mas_sim.hardware.profile import ModelProfile
+    from mas_sim.hardware.spec import SystemSpec
+    from mas_sim.sim.requests import Workload
+    from mas_sim.workload.tenants import Mix, TenantSet
+    from mas_sim.workload.trace import ArrivalTrace
 
 DEFAULT_LOAD = 0.4
 """Load factor rho = arrival rate x mean isolated work / M."""
@@ -51,65 +45,73 @@ BASE_QOS = 4.0
 DEFAULT_PARETO_SHAPE = 2.0
 """Shape of the Pareto inter-arrival distribution (finite mean, infinite variance: bursty)."""
 DEFAULT_TENANTS = 8
+"""Number of tenants the requests are spread over."""
+MAX_REQUESTS = 1_000_000
+"""Most requests a scenario may have: the run keeps a row per request (and the sub-job trace
+one per layer), so memory grows with the count; a larger run would take hours anyway."""
+
+PERIOD_US = Edge("period_us", cycles_to_us, us_to_cycles, "scheduling period Ts, microseconds")
+"""The period at the edge: ``--period-us`` and the sweep axis / column ``period_us``."""
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named workload on a system; every field has the calibrated default."""
+    """A named workload on a system; every field has the calibrated default.
 
-    workload: str = "mixed"
+    Each field is a setting (:mod:`mas_sim.core.settings`): its command-line option, sweep axis
+    and range check are derived from it. A new field needs a default that keeps today's
+    behaviour, a docstring (the option's help) and ``key_default=False`` (see
+    :class:`~mas_sim.core.settings.Setting`); ``kind=object`` leaves its check to
+    ``__post_init__``, ``option=False`` keeps it out of the command line.
+    """
+
+    workload: str = setting("mixed", choices=WORKLOAD_SETS)
     """Workload set: light, heavy or mixed (RELMAS Table 2)."""
-    qos: str = "medium"
+    qos: str = setting("medium", choices=QOS_LEVELS)
     """QoS level: low (1.2 x base), medium (base) or high (0.8 x base)."""
-    requests: int = 200
+    seed: int = setting(0, minimum=0, maximum=2**63 - 1, metavar="S")
+    """Seed of every random draw of the workload (and of the policy's)."""
+    requests: int = setting(200, minimum=1, maximum=MAX_REQUESTS, metavar="N")
     """Number of requests."""
-    seed: int = 0
-    """Seed of every random draw of the workload."""
-    load: float = DEFAULT_LOAD
-    """Load factor rho."""
-    period: float = DEFAULT_PERIOD
-    """Scheduling period Ts, cycles."""
-    base_qos: float = BASE_QOS
-    """QoS-Medium factor."""
-    pareto_shape: float = DEFAULT_PARETO_SHAPE
+    load: float = setting(DEFAULT_LOAD, above=0.0, metavar="RHO")
+    """Load factor rho: arrival rate x mean isolated work / number of SAs."""
+    base_qos: float = setting(BASE_QOS, above=0.0, metavar="F")
+    """QoS-Medium factor: latency requirement = factor x isolated latency."""
+    period: float = setting(DEFAULT_PERIOD, above=0.0, edge=PERIOD_US, metavar="T")
+    """Scheduling period Ts, cycles (``--period-us`` / ``period_us``: microseconds)."""
+    costs: str = setting("analytical", choices=BACKENDS)
+    """Cost-model backend: analytical or zigzag (tables produced with ZigZag)."""
+    pareto_shape: float = setting(DEFAULT_PARETO_SHAPE, above=1.0, option=False,
+                                  key_default=False)
     """Pareto shape of inter-arrival times (> 1)."""
-    tenants: int = DEFAULT_TENANTS
+    tenants: int = setting(DEFAULT_TENANTS, minimum=1, option=False, key_default=False)
     """Number of tenants."""
-    costs: str = "analytical"
-    """Cost-model backend: analytical or zigzag."""
-    arrivals: str = "pareto"
+    arrivals: str = setting("pareto", option=False, key_default=False)
     """Arrivals: ``pareto``, ``poisson``, a shipped trace (``azure-code-2023``) or a CSV file."""
-    time_scale: float | None = None
+    time_scale: float | None = setting(None, kind=object, option=False, key_default=False)
     """Trace only: factor on recorded time (1 = as recorded); None: scaled to hit ``load``."""
-    trace_start: float = 0.0
+    trace_start: float = setting(0.0, kind=object, option=False, key_default=False)
     """Trace only: seconds after the trace's first request where the replayed window starts."""
-    trace_models: str = "draw"
+    trace_models: str = setting("draw", kind=object, option=False, key_default=False)
     """Trace only, without a model column: ``draw`` models as synthetic arrivals do, or
     ``tokens``: the request's token-count quantile in the window picks it (bigger, heavier)."""
-    models: Mix | str | None = None
+    models: Mix | str | None = setting(None, kind=object, option=False, key_default=False)
     """Model mix replacing the workload set: ``"resnet50:2,kws,my_model"`` (weight 1 where none
     is given) or (name, weight) pairs; any registered model."""
-    tenant_spec: TenantSet | None = None
+    tenant_spec: TenantSet | None = setting(None, kind=object, option=False, key_default=False)
     """The tenants (rates, model mixes, hit-rate targets); None: ``tenants`` plain tenants."""
-    tenant_targets: str | None = None
+    tenant_targets: str | None = setting(None, kind=object, option=False, key_default=False)
     """Hit-rate target per tenant, ``"0.95x2,0.8x3,0.6x3"`` (one value: every tenant)."""
-    tenant_rates: str | None = None
+    tenant_rates: str | None = setting(None, kind=object, option=False, key_default=False)
     """Relative request rate per tenant, ``"2x2,1x6"`` (default: equal)."""
-    tenant_zipf: float | None = None
+    tenant_zipf: float | None = setting(None, kind=object, option=False, key_default=False)
     """Every tenant's model popularity is Zipf with this exponent over the scenario's models
     (tenant i ranks them from its i-th); None: the scenario's mix."""
 
     def __post_init__(self) -> None:
-        if self.models is None and self.workload not in WORKLOAD_SETS:
-            raise ConfigError(unknown_name("workload", self.workload, WORKLOAD_SETS))
-        if self.qos not in QOS_LEVELS:
-            raise ConfigError(unknown_name("QoS level", self.qos, QOS_LEVELS))
-        if not isinstance(self.requests, int) or self.requests < 1:
-            raise ConfigError(f"requests = {self.requests!r}, expected a positive integer")
-        for name in ("load", "period", "base_qos"):
-            value = getattr(self, name)
-            if not value > 0:
-                raise ConfigError(f"{name} = {value!r}, expected a positive number")
+        from mas_sim.workload.tenants import check_mix, parse_mix
+
+        check_settings(self)
         if isinstance(self.models, str):
             object.__setattr__(self, "models", parse_mix(self.models))
         elif self.models is not None:
@@ -118,6 +120,9 @@ class Scenario:
         object.__setattr__(self, "_tenants", self._resolve_tenants())
 
     def _check_arrivals(self) -> None:
+        from mas_sim.workload.arrivals import ARRIVAL_PROCESSES, arrival_process
+        from mas_sim.workload.trace import MODELS_FROM, load_trace
+
         if self.arrivals in ARRIVAL_PROCESSES:
             arrival_process(self.arrivals, pareto_shape=self.pareto_shape)  # checks the shape
             for name, default in (("time_scale", None), ("trace_start", 0.0),
@@ -136,6 +141,8 @@ class Scenario:
         load_trace(self.arrivals).window(self.trace_start, self.requests)  # errors now
 
     def _resolve_tenants(self) -> TenantSet | None:
+        from mas_sim.workload.tenants import TenantSet, parse_values
+
         spec = self.tenant_spec
         if spec is None and (self.tenant_targets is None and self.tenant_rates is None
                              and self.tenant_zipf is None):
@@ -179,6 +186,9 @@ class Scenario:
     @property
     def trace(self) -> ArrivalTrace | None:
         """The replayed trace (None: synthetic arrivals)."""
+        from mas_sim.workload.arrivals import ARRIVAL_PROCESSES
+        from mas_sim.workload.trace import load_trace
+
         return None if self.arrivals in ARRIVAL_PROCESSES else load_trace(self.arrivals)
 
 
@@ -203,6 +213,14 @@ def build_workload(system: SystemSpec, scenario: Scenario | None = None, *,
     period, except the models of a built-in workload set at the calibrated period (README
     "Calibrated defaults": KWS's 87 us against 100 us is a documented choice).
     """
+    import numpy as np
+
+    from mas_sim.sim.isolated import isolated_latencies
+    from mas_sim.sim.requests import Request, Workload
+    from mas_sim.workload.arrivals import arrival_process
+    from mas_sim.workload.generate import generate_requests, request_mix
+    from mas_sim.workload.trace import trace_requests
+
     sc = scenario if scenario is not None else Scenario(**fields)  # type: ignore[arg-type]
     mix = sc.model_mix
     models = tuple(m for m, _ in mix)
@@ -238,6 +256,7 @@ def _model_universe(models: tuple[str, ...], tenants: TenantSet | None,
                     trace: ArrivalTrace | None, start: float, count: int) -> tuple[str, ...]:
     """Every model a request may name, checked against the model registry."""
     import models as registry
+    from mas_sim.workload.tenants import check_known_models
 
     known = registry.available()
     for name in models:

@@ -20,7 +20,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 @pytest.mark.parametrize(("args", "message"), [
     (["run", "--policy", "nope", "--requests", "2"], "unknown policy 'nope' (known: "),
     (["run", "--bandwidth-gbps", "-4", "--requests", "2"], "bandwidth_gbps = -4.0"),
-    (["run", "--period-us", "0", "--requests", "2"], "--period-us = 0.0"),
+    (["run", "--period-us", "0", "--requests", "2"], "period_us = 0.0"),
     (["run", "--requests", "0"], "requests = 0"),
     (["run", "--load", "0", "--requests", "2"], "load = 0.0"),
     (["run", "--hardware", "missing.toml", "--requests", "2"], "does not exist"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mas_sim.cli.sweep import parse_policy_options
+from mas_sim.cli.options import parse_policy_options
 from mas_sim.core.errors import ConfigError, PolicyError
 from mas_sim.runs.experiment import Point
 from mas_sim.runs.sweep import AXES, check_points, expand, parse_grid
@@ -37,8 +37,13 @@ def test_whitespace_hyphens_ranges_and_trailing_separator() -> None:
     ("seed=x", "value 'x', expected an integer"),
     ("seed=3..1", "range '3..1' is empty"),
     ("load=0.1..0.5", "ranges are for the integer axes"),
-    ("bandwidth_gbps=-4", "value '-4', expected a positive number"),
-    ("period_us=nan", "expected a positive number"),
+    ("bandwidth_gbps=-4", "bandwidth_gbps = -4.0, expected a finite number > 0"),
+    ("period_us=nan", "period_us = nan, expected a finite number > 0"),
+    ("load=inf", "load = inf, expected a finite number > 0"),
+    ("seed=-1", "seed = -1, expected an integer in [0, "),
+    ("requests=0..2", "requests = 0, expected an integer in [1, 1,000,000]"),
+    ("seed=1..1000000000", "has 1,000,000,000 values, more than a grid may have"),
+    ("seed=1..1000;requests=1..1000", "has 1,000,000 points, more than 100,000"),
     ("hidden=0", "expected an integer >= 1"),
     ("hardware=missing.toml", "does not exist"),
 ])
@@ -95,8 +100,8 @@ def test_check_points_refuses_bad_policy_options_without_running() -> None:
 @pytest.mark.parametrize(("specs", "expected"), [
     (["magma.generations=20", "magma.population=30"],
      {"magma": {"generations": 20, "population": 30}}),
-    (["magma.time_budget_s=0.5", "x.y=abc"], {"magma": {"time_budget_s": 0.5},
-                                              "x": {"y": "abc"}}),
+    (["magma.time_budget_s=0.5", "relmas.device=cpu"], {"magma": {"time_budget_s": 0.5},
+                                                       "relmas": {"device": "cpu"}}),
 ])
 def test_policy_option_parsing(specs: list[str], expected: dict[str, dict[str, object]]) -> None:
     assert parse_policy_options(specs) == expected
@@ -106,3 +111,17 @@ def test_policy_option_parsing(specs: list[str], expected: dict[str, dict[str, o
 def test_malformed_policy_options_are_refused(spec: str) -> None:
     with pytest.raises(ConfigError, match=r"expected POLICY\.KEY=VALUE"):
         parse_policy_options([spec])
+
+
+@pytest.mark.parametrize(("specs", "running", "message"), [
+    (["x.y=1"], None, "unknown policy 'x' (known: "),
+    (["magma.colour=1"], None, "unknown option of magma 'colour' (known: "),
+    (["magma.generations=1"], ["fcfs-h"], "policy 'magma' is not run here (runs: fcfs-h)"),
+    (["magma.generations=1", "magma.generations=2"], None, "given twice"),
+    (["relmas.checkpoint=x.pt"], None, "use --checkpoint instead"),
+])
+def test_policy_options_are_checked_against_the_policies(
+        specs: list[str], running: list[str] | None, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_policy_options(specs, running)
+    assert message in str(info.value)

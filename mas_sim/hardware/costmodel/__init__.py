@@ -27,20 +27,60 @@ Example::
     evaluate("resnet50", eyeriss_small())          # one row per layer
     profile("resnet50", SystemSpec.paper())        # latency/bandwidth/energy [L, 6]
     profile("alexnet", SystemSpec.paper(), batch=8)  # the same for a batch of 8 images
+
+The names below are loaded on first use (the cost model needs pandas and networkx), so that
+:data:`BACKENDS` can be read cheaply, e.g. by the command line's ``--costs`` option.
 """
 
-from mas_sim.hardware.costmodel.analytical import LayerCosts
-from mas_sim.hardware.costmodel.api import (
-    BACKENDS,
-    COLUMNS,
-    clear_cache,
-    evaluate,
-    layer_costs,
-    profile,
-    system_tables,
-)
-from mas_sim.hardware.costmodel.batch import MAX_BATCH, BatchCosts, check_batch
-from mas_sim.hardware.costmodel.row_stationary import array_shape
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mas_sim.hardware.costmodel.analytical import LayerCosts
+    from mas_sim.hardware.costmodel.api import (
+        COLUMNS,
+        clear_cache,
+        evaluate,
+        layer_costs,
+        profile,
+        system_tables,
+    )
+    from mas_sim.hardware.costmodel.batch import MAX_BATCH, BatchCosts, check_batch
+    from mas_sim.hardware.costmodel.row_stationary import array_shape
+
+BACKENDS: tuple[str, ...] = ("analytical", "zigzag")
+"""Cost-model backends: the analytical model, or tables produced with ZigZag."""
+
+#: Public name -> module that defines it (loaded on first use).
+_LAZY: dict[str, str] = {
+    "COLUMNS": "mas_sim.hardware.costmodel.api",
+    "BatchCosts": "mas_sim.hardware.costmodel.batch",
+    "LayerCosts": "mas_sim.hardware.costmodel.analytical",
+    "MAX_BATCH": "mas_sim.hardware.costmodel.batch",
+    "array_shape": "mas_sim.hardware.costmodel.row_stationary",
+    "check_batch": "mas_sim.hardware.costmodel.batch",
+    "clear_cache": "mas_sim.hardware.costmodel.api",
+    "evaluate": "mas_sim.hardware.costmodel.api",
+    "layer_costs": "mas_sim.hardware.costmodel.api",
+    "profile": "mas_sim.hardware.costmodel.api",
+    "system_tables": "mas_sim.hardware.costmodel.api",
+}
 
 __all__ = ["BACKENDS", "COLUMNS", "MAX_BATCH", "BatchCosts", "LayerCosts", "array_shape",
            "check_batch", "clear_cache", "evaluate", "layer_costs", "profile", "system_tables"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mas_sim.hardware.costmodel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mas_sim.core.errors import ConfigError, ModelError, unknown_name
-from mas_sim.hardware.costmodel import tiling
+from mas_sim.hardware.costmodel import BACKENDS, tiling
 from mas_sim.hardware.costmodel.analytical import LayerCosts, analyze
 from mas_sim.hardware.costmodel.batch import BatchCosts, analyze_batch, check_batch, scale_batch
 from mas_sim.hardware.costmodel.energy import NOP_PJ_PER_BIT
@@ -26,7 +26,6 @@ from mas_sim.hardware.costmodel.layers import LayerTable, graph_key, layer_table
 from mas_sim.hardware.profile import ModelProfile
 from mas_sim.hardware.spec import SubAcceleratorSpec, SystemSpec
 
-BACKENDS = ("analytical", "zigzag")
 #: The zoo (docs/modelling.md section 2), used when ``models`` offers no ``available()``.
 ZOO = ("squeezenet", "yolo_lite", "kws", "alexnet", "inception_v3", "resnet50", "yolov2")
 #: Columns of :func:`evaluate`'s table.
