@@ -39,7 +39,7 @@ from mas_sim.core.errors import ConfigError
 from mas_sim.core.files import atomic_path, atomic_write_text
 from mas_sim.core.units import us_to_cycles
 from mas_sim.runs.experiment import Point, policy_unavailable
-from mas_sim.runs.sweep import map_points, run_sweep
+from mas_sim.runs.sweep import map_points, read_results, run_sweep
 from mas_sim.studies.stats import geomean, summarise
 
 WORKLOADS: tuple[str, ...] = ("light", "heavy", "mixed")
@@ -93,8 +93,8 @@ QUICK = ReproConfig(requests=20, seeds=(1, 2, 3),
                     magma=(("generations", 4), ("population", 10)))
 """``--quick``: minutes on 2 cores (MAGMA's search cut to 4 generations x 10 individuals)."""
 FULL = ReproConfig(requests=200, seeds=(1, 2, 3, 4, 5),
-                   magma=(("generations", 20), ("population", 30)))
-"""The full run (hours: see RESULTS.md); MAGMA still below its paper defaults (100 x 100)."""
+                   magma=(("generations", 100), ("population", 100)))
+"""The full run, MAGMA at the paper's 100 generations x 100 individuals (hours: RESULTS.md)."""
 
 
 @dataclass
@@ -114,12 +114,14 @@ class ReproReport:
 def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig = QUICK, *,
                      workers: int | None = None, backend: str = "local",
                      ray_address: str | None = None, progress: bool = True,
-                     log: TextIO | None = None) -> ReproReport:
+                     log: TextIO | None = None, draw_only: bool = False) -> ReproReport:
     """Run every point of the RELMAS reproduction (resuming from ``out_dir``) and write the
     figures, tables and ``summary.json`` there.
 
     ``backend`` / ``ray_address`` / ``workers`` are those of :func:`mas_sim.runs.sweep.run_sweep`:
     ``backend="ray"`` with a cluster's address spreads the full run's points over its nodes.
+    ``draw_only``: run nothing; draw from the points already in ``out_dir``'s run files (a run
+    made in parts, part of it still missing; the notes say how many).
     """
     log = log if log is not None else sys.stderr
     start = time.perf_counter()
@@ -131,28 +133,29 @@ def reproduce_relmas(out_dir: str | Path = "results/relmas", config: ReproConfig
     def sweep(name: str, points: list[Point]) -> pd.DataFrame:
         print(f"reproduce: {name}: {len(points)} points", file=log)
         path = out / f"{name}_runs.csv"
+        keys = {p.key() for p in points}
+        if draw_only:
+            if not path.exists():
+                raise ConfigError(f"--draw-only: no run file {str(path)!r}")
+            table = read_results(path)
+            table = table[table["point_key"].isin(keys)]
+            if len(table) < len(keys):
+                report.notes.append(f"{name}: drawn from {len(table)} of {len(keys)} points "
+                                    f"({len(keys) - len(table)} not run yet)")
+            return table
         res = run_sweep(points, path, backend=backend, workers=workers,
                         ray_address=ray_address, resume=True, progress=progress, log=log)
         report.files.append(path)
-        keys = {p.key() for p in points}
         return res.table[res.table["point_key"].isin(keys)]
 
     # Fig. 3 -----------------------------------------------------------------------------------
-    fig3_points = [
-        _point(policy, w, q, s, config, magma)
-        for w in WORKLOADS for q in QOS for policy in config.policies for s in config.seeds
-        if policy != "relmas" or (w, q) in relmas_ok]
-    fig3 = sweep("fig3", fig3_points)
+    fig3 = sweep("fig3", fig3_points(config, relmas_ok))
     bounds = _bounds(config, report, backend=backend, workers=workers, ray_address=ray_address)
     report.files += _fig3(out, fig3, bounds, config, report)
     report.files += _moca_table(out, fig3)
 
     # Fig. 4 -----------------------------------------------------------------------------------
-    fig4_points = [
-        replace(_point(policy, "light", "medium", s, config, magma), bandwidth_gbps=bw)
-        for policy in config.policies for bw in config.bandwidths_gbps for s in config.seeds
-        if policy != "relmas" or ("light", "medium") in relmas_ok]
-    fig4 = sweep("fig4", fig4_points)
+    fig4 = sweep("fig4", fig4_points(config, relmas_ok))
     report.files += _fig4(out, fig4, config)
 
     # Fig. 5 (RELMAS only; a run split by policy draws it in the part that has RELMAS) --------
@@ -191,6 +194,23 @@ def _fig5_sweep(out: Path, config: ReproConfig, magma: Mapping[str, Any],
             f"size in {list(HIDDEN_CANDIDATES)} ({why}).")
     report.notes.append(note)
     return [atomic_write_text(out / "fig5_NOTE.txt", note + "\n")]
+
+
+def fig3_points(config: ReproConfig, relmas_ok: set[tuple[str, str]]) -> list[Point]:
+    """Fig. 3's points: every policy on every (workload, QoS) and seed (RELMAS only on the
+    scenarios of ``relmas_ok``, those with a checkpoint)."""
+    magma = {"magma": dict(config.magma)}
+    return [_point(policy, w, q, s, config, magma)
+            for w in WORKLOADS for q in QOS for policy in config.policies for s in config.seeds
+            if policy != "relmas" or (w, q) in relmas_ok]
+
+
+def fig4_points(config: ReproConfig, relmas_ok: set[tuple[str, str]]) -> list[Point]:
+    """Fig. 4's points: every policy on light / QoS-Medium at every DRAM bandwidth and seed."""
+    magma = {"magma": dict(config.magma)}
+    return [replace(_point(policy, "light", "medium", s, config, magma), bandwidth_gbps=bw)
+            for policy in config.policies for bw in config.bandwidths_gbps for s in config.seeds
+            if policy != "relmas" or ("light", "medium") in relmas_ok]
 
 
 def _point(policy: str, workload: str, qos: str, seed: int, config: ReproConfig,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from mas_sim import cli
+from mas_sim.core.errors import ConfigError
 from mas_sim.runs.sweep import deterministic, read_results
 from mas_sim.studies.relmas import ReproConfig, reproduce_relmas
 from mas_sim.studies.stats import geomean, mean_ci, summarise, t975
@@ -120,3 +121,20 @@ def test_cli_refuses_an_unknown_paper(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["reproduce", "moca"])
     assert info.value.code == 2
+
+
+def test_draw_only_draws_the_points_done_and_runs_nothing(tmp_path: Path) -> None:
+    part = ReproConfig(requests=2, seeds=(1,), magma=TINY.magma, bandwidths_gbps=(16.0,),
+                       bound_max_requests=0, policies=("fcfs-h",))
+    reproduce_relmas(tmp_path, part, workers=1, progress=False)
+    whole = replace(part, policies=("fcfs-h", "edf-h"))
+    report = reproduce_relmas(tmp_path, whole, workers=1, progress=False, draw_only=True)
+    assert len(read_results(tmp_path / "fig3_runs.csv")) == 9  # nothing new ran
+    assert set(pd.read_csv(tmp_path / "fig3_sla.csv")["policy"]) == {"fcfs-h"}
+    assert "fig3: drawn from 9 of 18 points (9 not run yet)" in report.notes
+
+
+def test_draw_only_needs_the_run_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no run file"):
+        reproduce_relmas(tmp_path, replace(TINY, bound_max_requests=0), progress=False,
+                         draw_only=True)
