@@ -87,18 +87,31 @@ class TrainConfig:
     choose_deploy_cap: bool = False
     """After training, evaluate the best weights over the whole RQ and capped at ``ddpg.max_rq``
     on the evaluation seeds and record the better as the checkpoint's deployment default."""
+    workers: int = 0
+    """Rollout workers: 0 plays every episode in this process, tick by tick between updates
+    (the paper's DDPG); N >= 1 plays episodes in N worker processes (:mod:`.collect`), in rounds
+    of ``episodes_per_round`` episodes with the weights of the round's start, while this process
+    learns. For given ``episodes_per_round`` the result does not depend on N."""
+    episodes_per_round: int = 2
+    """Episodes played per round with one snapshot of the weights (``workers`` >= 1)."""
+    ray_address: str | None = None
+    """Play the rounds on Ray actors instead of local processes: a cluster's address, or
+    ``local`` for a Ray runtime on this machine (``workers`` actors)."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
     """Learning hyper-parameters."""
     reward: RewardConfig = field(default_factory=RewardConfig)
     """Reward coefficients (the paper's by default)."""
 
     def __post_init__(self) -> None:
-        for name in ("hidden", "episodes", "requests", "eval_requests", "eval_every"):
+        for name in ("hidden", "episodes", "requests", "eval_requests", "eval_every",
+                     "episodes_per_round"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} = {value!r}, expected a positive integer")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"seed = {self.seed!r}, expected an integer >= 0")
+        for name in ("seed", "workers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} = {value!r}, expected an integer >= 0")
         if self.workload != ANY and self.workload not in WORKLOAD_SETS:
             raise ConfigError(unknown_name("workload", self.workload, [*WORKLOAD_SETS, ANY]))
         if self.qos != ANY and self.qos not in QOS_LEVELS:

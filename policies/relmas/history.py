@@ -19,9 +19,13 @@ Row = dict[str, float]
 
 #: Columns of the history. ``steps``: ticks (environment steps) so far; ``wall_s``: training
 #: wall time so far (resumed runs continue the count); ``eval_sla`` / ``eval_sla_min``: mean and
-#: worst SLA satisfaction over the evaluation seeds (NaN between evaluations).
+#: worst SLA satisfaction over the evaluation seeds (NaN between evaluations). Where the time
+#: goes, cumulative seconds of this process: ``learn_s`` (DDPG updates, ``updates`` of them),
+#: ``eval_s`` (evaluations); summed over the rollout workers: ``rollout_s`` (playing episodes)
+#: and its ``env_s`` part (the reward's forecast and the engine; NaN without workers).
 CSV_COLUMNS = ("episode", "steps", "wall_s", "train_reward", "train_sla", "critic_loss",
-               "actor_loss", "eval_sla", "eval_sla_min")
+               "actor_loss", "eval_sla", "eval_sla_min", "updates", "learn_s", "eval_s",
+               "rollout_s", "env_s")
 
 
 def write_history(path: Path, history: list[Row]) -> None:
@@ -30,15 +34,16 @@ def write_history(path: Path, history: list[Row]) -> None:
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in history:
-        writer.writerow({k: ("" if math.isnan(row[k]) else row[k]) for k in CSV_COLUMNS})
+        writer.writerow({k: ("" if math.isnan(v) else v)
+                         for k, v in ((k, row.get(k, math.nan)) for k in CSV_COLUMNS)})
     atomic_write_text(path, buf.getvalue())
 
 
 def read_history(path: Path) -> list[Row]:
-    """Inverse of :func:`write_history` (empty cells are NaN)."""
+    """Inverse of :func:`write_history` (empty or absent cells are NaN)."""
     with path.open(newline="") as f:
-        return [{k: (math.nan if row[k] == "" else float(row[k])) for k in CSV_COLUMNS}
-                for row in csv.DictReader(f)]
+        return [{k: (math.nan if row.get(k) in ("", None) else float(row[k]))
+                 for k in CSV_COLUMNS} for row in csv.DictReader(f)]
 
 
 def plot_history(path: Path, history: list[Row], title: str) -> None:

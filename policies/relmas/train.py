@@ -34,7 +34,7 @@ import copy
 import itertools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from policies.relmas.callbacks import (
     best_path,
 )
 from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
+from policies.relmas.collect import Collector, RolloutSpec, make_collector
 from policies.relmas.config import (
     ANY,
     IMITATION_SEED_OFFSET,
@@ -167,6 +168,10 @@ class Trainer:
         self.wall_before = 0.0
         """Training wall time of the earlier runs of a resumed training, s."""
         self.best: _Best | None = None
+        self.due = 0
+        """Update rounds owed to the ticks collected (rounds mode, :meth:`run_rounds`)."""
+        self.seconds = {"learn_s": 0.0, "eval_s": 0.0, "rollout_s": 0.0, "env_s": 0.0}
+        """Where the time went (:data:`~policies.relmas.history.CSV_COLUMNS`)."""
         self.resumed = config.resume is not None
         if config.resume is not None:
             self.restore(config.resume)
@@ -190,6 +195,8 @@ class Trainer:
         self.steps = int(state.get("steps", 0))
         self.updates = int(state.get("updates", 0))
         self.wall_before = float(state.get("wall_s", 0.0))
+        self.due = int(state.get("due", 0))
+        self.seconds.update({k: float(v) for k, v in state.get("seconds", {}).items()})
         self.history = [dict(row) for row in state.get("history", [])]
         if "rng" in state:
             self.rng.bit_generator.state = state["rng"]
@@ -205,7 +212,7 @@ class Trainer:
         state: dict[str, Any] = {
             "agent": self.agent.state_dict(), "episode": self.episode, "steps": self.steps,
             "updates": self.updates, "wall_s": self.wall_s(), "rng": self.rng.bit_generator.state,
-            "history": self.history}
+            "history": self.history, "due": self.due, "seconds": dict(self.seconds)}
         if self.best is not None:
             state["best"] = {"actor": self.best.actor.state_dict(),
                              "critic": self.best.critic.state_dict(),
@@ -259,20 +266,30 @@ class Trainer:
         action = self.agent.act(state, self.config.ddpg.exploration_noise, self.rng)
         return Schedule(*decode(action, view)), action
 
-    def learn(self) -> tuple[list[float], list[float]]:
-        """One update round if due after the last tick: (critic losses, actor losses)."""
+    def update_due(self) -> bool:
+        """Whether the tick just collected calls for an update round."""
+        cfg = self.config.ddpg
+        return len(self.buffer) >= cfg.learning_starts and self.steps % cfg.update_every == 0
+
+    def learn(self, rounds: int | None = None) -> tuple[list[float], list[float]]:
+        """``rounds`` update rounds (default: one if :meth:`update_due`) of ``updates_per_step``
+        DDPG updates each: (critic losses, actor losses)."""
         cfg = self.config.ddpg
         critic_losses: list[float] = []
         actor_losses: list[float] = []
-        if len(self.buffer) < cfg.learning_starts or self.steps % cfg.update_every:
+        if rounds is None:
+            rounds = 1 if self.update_due() else 0
+        if not rounds:
             return critic_losses, actor_losses
-        for _ in range(cfg.updates_per_step):
+        started = time.perf_counter()
+        for _ in range(rounds * cfg.updates_per_step):
             batch = collate(self.buffer.sample(self.rng, cfg.batch_size), cfg.reward_scale)
             c_loss, a_loss = self.agent.update(batch, actor=self.updates >= cfg.critic_warmup)
             self.updates += 1
             critic_losses.append(c_loss)
             if not math.isnan(a_loss):
                 actor_losses.append(a_loss)
+        self.seconds["learn_s"] += time.perf_counter() - started
         return critic_losses, actor_losses
 
     def play_episode(self) -> Row:
@@ -285,7 +302,9 @@ class Trainer:
         critic_losses: list[float] = []
         actor_losses: list[float] = []
         while not ep.done:
+            started = time.perf_counter()
             transition, _ = play_tick(ep, self.encoder, self.explore)
+            self.seconds["rollout_s"] += time.perf_counter() - started
             self.buffer.add(transition)
             total_reward += transition.reward
             self.steps += 1
@@ -293,19 +312,56 @@ class Trainer:
             critic_losses += c_losses
             actor_losses += a_losses
         self.episode += 1
+        return self.row(total_reward, ep.outcomes.met, critic_losses, actor_losses)
+
+    def row(self, reward: float, met: int, critic_losses: list[float],
+            actor_losses: list[float]) -> Row:
+        """The history row of the episode just done (not evaluated)."""
+        rollout_mode = self.config.workers > 0 or self.config.ray_address is not None
         return {"episode": float(self.episode), "steps": float(self.steps),
-                "wall_s": self.wall_s(), "train_reward": total_reward,
-                "train_sla": ep.outcomes.met / config.requests,
+                "wall_s": self.wall_s(), "train_reward": reward,
+                "train_sla": met / self.config.requests,
                 "critic_loss": _mean(critic_losses), "actor_loss": _mean(actor_losses),
-                "eval_sla": math.nan, "eval_sla_min": math.nan}
+                "eval_sla": math.nan, "eval_sla_min": math.nan, "updates": float(self.updates),
+                **self.seconds, "env_s": self.seconds["env_s"] if rollout_mode else math.nan}
+
+    def run_rounds(self, collector: Collector) -> Iterator[Row]:
+        """Rounds mode (``workers`` >= 1): the collector plays ``episodes_per_round``
+        episodes with the weights of the round's start while this process makes the update
+        rounds owed to the ticks collected before; yields each episode's row in order."""
+        c = self.config
+        while self.episode < c.episodes:
+            episodes = range(self.episode, min(self.episode + c.episodes_per_round, c.episodes))
+            handle = collector.submit(self.agent.actor.state_dict(), episodes)
+            critic_losses, actor_losses = self.learn(self.due)
+            self.due = 0
+            for exp in collector.result(handle):
+                for transition in exp.transitions:
+                    self.buffer.add(transition)
+                    self.steps += 1
+                    self.due += self.update_due()
+                self.seconds["rollout_s"] += exp.encode_s + exp.act_s + exp.env_s
+                self.seconds["env_s"] += exp.env_s
+                self.episode += 1
+                yield self.row(exp.reward, exp.met, critic_losses, actor_losses)
+
+    def rollout_spec(self) -> RolloutSpec:
+        """What the rollout workers need (:mod:`.collect`)."""
+        c = self.config
+        return RolloutSpec(self.system, self.scenario, self.norm, self.period, c.hidden,
+                           c.ddpg.max_rq, c.requests, c.seed, c.ddpg.exploration_noise,
+                           c.reward, self.forecaster)
 
     def evaluate(self, row: Row) -> bool:
         """Evaluate the deterministic actor into ``row``; True if it beat every earlier
         evaluation (then its weights become :attr:`best`)."""
         c = self.config
+        started = time.perf_counter()
         slas = evaluate(self.eval_policy, self.system, self.scenario, c.eval_seeds,
                         c.eval_requests, self.period)
+        self.seconds["eval_s"] += time.perf_counter() - started
         row["eval_sla"], row["eval_sla_min"] = float(np.mean(slas)), float(np.min(slas))
+        row["eval_s"] = self.seconds["eval_s"]
         best = max((r["eval_sla"] for r in self.history if not math.isnan(r["eval_sla"])),
                    default=-1.0)
         if row["eval_sla"] <= best:
@@ -331,17 +387,27 @@ class Trainer:
             self.history.append(row)
             self._call("on_evaluation", row, improved)
         self._call("on_training_start")
-        while self.episode < c.episodes:
-            row = self.play_episode()
-            stop = self.out_of_time()
-            evaluated = self.episode % c.eval_every == 0 or self.episode == c.episodes or stop
-            improved = self.evaluate(row) if evaluated else False
-            self.history.append(row)
-            self._call("on_episode_end", row)
-            if evaluated:
-                self._call("on_evaluation", row, improved)
-            if stop:
-                break
+        collector = None
+        if c.workers > 0 or c.ray_address is not None:
+            collector = make_collector(self.rollout_spec(), c.workers, c.ray_address)
+            rows: Iterator[Row] = self.run_rounds(collector)
+        else:
+            rows = (self.play_episode() for _ in range(self.episode, c.episodes))
+        try:
+            for row in rows:
+                stop = self.out_of_time()
+                evaluated = (self.episode % c.eval_every == 0 or self.episode == c.episodes
+                             or stop)
+                improved = self.evaluate(row) if evaluated else False
+                self.history.append(row)
+                self._call("on_episode_end", row)
+                if evaluated:
+                    self._call("on_evaluation", row, improved)
+                if stop:
+                    break
+        finally:
+            if collector is not None:
+                collector.close()
         self._call("on_training_end")
         return self.result()
 
