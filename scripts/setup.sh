@@ -35,5 +35,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,rl,exact,onnx,ray,viz]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,rl,sb3,exact,onnx,ray,viz]"
 echo "mas-sim is installed in $(pwd)/.venv" >&2

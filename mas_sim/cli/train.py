@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from mas_sim.cli.config_options import add_config_options, given_values, replace_given
@@ -41,7 +42,7 @@ def add_parser(sub: Any) -> None:
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``mas-sim train relmas`` (module docstring)."""
-    from policies.relmas.config import TrainConfig
+    from policies.relmas.config import SB3_ALGORITHMS, TrainConfig
     from policies.relmas.ddpg import DDPGConfig
     from policies.relmas.imitation import ImitationConfig
     from policies.relmas.presets import PRESETS
@@ -51,6 +52,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default=None, metavar="NAME", choices=sorted(PRESETS),
                         help=f"start from a named recipe: {names}")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--algorithm", default="ddpg", choices=("ddpg", *SB3_ALGORITHMS),
+                        help="ddpg: RELMAS's (the default); ppo, sac, td3: Stable-Baselines3's "
+                             "on the Gymnasium env with the same scenario, seeds, evaluation and "
+                             "budget (extra sb3; writes <stem>.csv and the model <stem>.zip)")
     add_config_options(parser, TrainConfig, skip=_CUSTOM)
     parser.add_argument("--period-us", type=float, default=argparse.SUPPRESS, metavar="X",
                         help="scheduling period Ts in us (default: the scenario's)")
@@ -113,6 +118,8 @@ def main(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     check_writable(config.out)
+    if args.algorithm != "ddpg":
+        return _train_sb3(args.algorithm, config)
     result = train(config, progress=not args.no_progress)
     done = int(result.history[-1]["episode"]) if result.history else 0
     line = f"saved {result.checkpoint} (last state, episode {done}, resumable with --resume)"
@@ -122,3 +129,13 @@ def main(args: argparse.Namespace) -> int:
     print(line, file=sys.stderr)
     return 0
 
+
+def _train_sb3(algorithm: str, config: Any) -> int:
+    from policies.relmas.sb3 import train_sb3
+
+    out = Path(config.out)
+    result = train_sb3(algorithm, config, out=out.with_suffix(".csv"))
+    result.model.save(out.with_suffix(".zip"))
+    print(f"saved {out.with_suffix('.zip')} and {out.with_suffix('.csv')} (best eval SLA "
+          f"{result.best_eval_sla:.3f})", file=sys.stderr)
+    return 0

@@ -114,6 +114,16 @@ class SchedulingEnv(gym.Env[Obs, np.ndarray]):
         self.action_space = spaces.Box(-1.0, 1.0, shape=(max_rq, self._g), dtype=np.float32)
         self._episode: Episode | None = None
 
+    def observe(self, view: SchedulerView | None) -> Obs:
+        """The observation of ``view`` (all zero for None), as
+        :meth:`step` returns it: for policies trained on this env and run in a simulation."""
+        return self._obs(view)
+
+    def schedule_of(self, action: np.ndarray, view: SchedulerView) -> Schedule:
+        """The schedule of ``action`` on ``view``, as :meth:`step` applies it."""
+        a = np.asarray(action, dtype=np.float32)
+        return Schedule(*decode(a[:min(view.size, self.max_rq)], view))
+
     def _obs(self, view: SchedulerView | None, rows: np.ndarray | None = None) -> Obs:
         rq = np.zeros((self.max_rq + 1, self._f), dtype=np.float32)
         mask = np.zeros(self.max_rq + 1, dtype=np.int8)
@@ -151,8 +161,7 @@ class SchedulingEnv(gym.Env[Obs, np.ndarray]):
         view = ep.view
         if view is None:  # an episode with nothing to decide: over at once
             return self._obs(None), 0.0, True, False, self._info(None)
-        priority, sa = decode(a[:min(view.size, self.max_rq)], view)
-        step = ep.step(Schedule(priority, sa))
+        step = ep.step(self.schedule_of(a, view))
         info = self._info(step.next_view)
         if step.next_view is not None:
             info["residual_rq"] = encode(step.next_view, self.normalisation, step.residual,

@@ -14,15 +14,17 @@ import numpy as np
 
 from mas_sim.hardware import SystemSpec
 from mas_sim.sim.engine import EngineConfig, Simulation
+from mas_sim.sim.view import Policy
 from policies.relmas.checkpoint import set_deploy_max_rq
 from policies.relmas.policy import Relmas
 from policies.relmas.rollout import Outcomes
 from policies.relmas.scenarios import Scenario
 
 
-def evaluate(actor_policy: Relmas, system: SystemSpec, scenario: Scenario,
+def evaluate(actor_policy: Policy, system: SystemSpec, scenario: Scenario,
              seeds: Sequence[int], requests: int, period: float) -> list[float]:
-    """SLA satisfaction (met / requests) of the deterministic policy on each seed's workload."""
+    """SLA satisfaction (met / requests) of a deterministic policy (the actor's, or any) on
+    each seed's workload."""
     slas = []
     for seed in seeds:
         outcomes = Outcomes()
