@@ -52,7 +52,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default=None, metavar="NAME", choices=sorted(PRESETS),
                         help=f"start from a named recipe: {names}")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--algorithm", default="ddpg", choices=("ddpg", *SB3_ALGORITHMS),
+    parser.add_argument("--learner", default="ddpg", choices=("ddpg", *SB3_ALGORITHMS),
                         help="ddpg: RELMAS's (the default); ppo, sac, td3: Stable-Baselines3's "
                              "on the Gymnasium env with the same scenario, seeds, evaluation and "
                              "budget (extra sb3; writes <stem>.csv and the model <stem>.zip)")
@@ -118,8 +118,8 @@ def main(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     check_writable(config.out)
-    if args.algorithm != "ddpg":
-        return _train_sb3(args.algorithm, config)
+    if args.learner != "ddpg":
+        return _train_sb3(args.learner, config)
     result = train(config, progress=not args.no_progress)
     done = int(result.history[-1]["episode"]) if result.history else 0
     line = f"saved {result.checkpoint} (last state, episode {done}, resumable with --resume)"

@@ -29,7 +29,7 @@ ANY = "any"
 #: about 0.003 to 10 (a log encoding uses one period).
 LINEAR_TIME_UNIT_PERIODS = 10.0
 
-#: Stable-Baselines3 algorithms ``mas-sim train relmas --algorithm`` offers beside DDPG
+#: Stable-Baselines3 algorithms ``mas-sim train relmas --learner`` offers beside DDPG
 #: (:mod:`.sb3`; their SB3 class names, lower case).
 SB3_ALGORITHMS: tuple[str, ...] = ("ppo", "sac", "td3")
 
