@@ -1,10 +1,22 @@
-"""The model registry: the built-in zoo (built lazily, cached) and user-registered graphs.
+"""The model registry: the built-in zoo (built lazily, cached), user-registered graphs, and
+models that installed packages declare as entry points.
 
-Graphs handed out are copies: callers may change them freely without touching the cache.
+A package adds models to every mas-sim session (the command line included) by declaring entry
+points in the group :data:`ENTRY_POINT_GROUP`, each naming a layer graph or a function that
+returns one (called once, on first use), e.g. in its ``pyproject.toml``::
+
+    [project.entry-points."mas_sim.models"]
+    my_model = "my_package.models:build_my_model"
+
+Registering a name the zoo or an entry point already uses needs ``overwrite``; a registered
+model then shadows it. Graphs handed out are copies: callers may change them
+freely without touching the cache.
 """
 
 from __future__ import annotations
 
+import functools
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -21,13 +33,25 @@ _built: dict[str, nx.DiGraph] = {}
 _registered: dict[str, nx.DiGraph] = {}
 """User graphs by name; a registered name shadows a zoo model of the same name."""
 
+ENTRY_POINT_GROUP = "mas_sim.models"
+"""Entry-point group of model plugins (name -> a layer graph or a function returning one)."""
+
+
+@functools.cache
+def plugin_models() -> dict[str, EntryPoint]:
+    """Models declared by installed packages in :data:`ENTRY_POINT_GROUP`, by name (read once)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 SUMMARY_COLUMNS = ("layer", "op", "input_shape", "output_shape", "kernel", "stride", "groups",
                    "macs", "params")
 
 
 def available() -> list[str]:
-    """Model names: the zoo in docs/modelling.md's table order, then registered models in order."""
-    return list(ZOO) + [name for name in _registered if name not in ZOO]
+    """Model names: the zoo in docs/modelling.md's table order, then registered models in order,
+    then entry-point models by name."""
+    names = list(ZOO) + [name for name in _registered if name not in ZOO]
+    return names + sorted(n for n in plugin_models() if n not in names)
 
 
 def get(name: str) -> nx.DiGraph:
@@ -47,6 +71,11 @@ def register(name: str, graph: nx.DiGraph, *, overwrite: bool = False) -> None:
     if not overwrite and name in available():
         raise ModelError(f"model {name!r} already exists (known: {', '.join(available())}); "
                          f"pass overwrite=True to replace it")
+    _registered[name] = _stored(name, graph)
+
+
+def _stored(name: str, graph: nx.DiGraph) -> nx.DiGraph:
+    """``graph`` checked, copied with its nodes in a stable topological order, named ``name``."""
     check_graph(name, graph)
     position = {node: i for i, node in enumerate(graph.nodes)}
     stored = nx.DiGraph(**graph.graph)
@@ -54,7 +83,7 @@ def register(name: str, graph: nx.DiGraph, *, overwrite: bool = False) -> None:
     for node in nx.lexicographical_topological_sort(graph, key=lambda n: position[n]):
         stored.add_node(node, **graph.nodes[node])
     stored.add_edges_from(graph.edges)
-    _registered[name] = stored
+    return stored
 
 
 def unregister(name: str) -> None:
@@ -93,4 +122,22 @@ def _lookup(name: str) -> nx.DiGraph:
         if name not in _built:
             _built[name] = ZOO[name]()
         return _built[name]
+    if name in plugin_models():
+        if name not in _built:
+            _built[name] = _load_plugin(name, plugin_models()[name])
+        return _built[name]
     raise ModelError(unknown_name("model", name, available()))
+
+
+def _load_plugin(name: str, ep: EntryPoint) -> nx.DiGraph:
+    """Build the entry point's graph, checked and in a stable topological order."""
+    where = f"model {name!r} (entry point {ep.value!r} of group {ENTRY_POINT_GROUP!r})"
+    try:
+        obj = ep.load()
+        graph = obj() if callable(obj) and not isinstance(obj, nx.DiGraph) else obj
+    except Exception as exc:  # a plugin's own bug, reported as the user's configuration error
+        raise ModelError(f"{where} failed to load: {type(exc).__name__}: {exc}") from None
+    if not isinstance(graph, nx.DiGraph):
+        raise ModelError(f"{where} gave a {type(graph).__name__}, expected a networkx.DiGraph "
+                         "layer graph")
+    return _stored(name, graph)

@@ -4,13 +4,23 @@
 >>> policy = policies.make("fcfs-h")
 
 Built-in policies are imported lazily (RELMAS pulls in torch), so ``policies.available()`` is
-cheap. Register your own with :func:`register`.
+cheap. Register your own with :func:`register`, or make them available to every session (the
+command line included) from an installed package through an entry point in the group
+:data:`ENTRY_POINT_GROUP`, naming the policy's factory (a class or function taking keyword
+options), e.g. in its ``pyproject.toml``::
+
+    [project.entry-points."mas_sim.policies"]
+    my-policy = "my_package.scheduling:MyPolicy"
+
+Built-in and registered names take precedence over an entry point of the same name.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 from mas_sim.core.errors import PolicyError, unknown_name
@@ -34,10 +44,19 @@ _BUILTIN: dict[str, str] = {
 
 _USER: dict[str, Callable[..., Policy]] = {}
 
+ENTRY_POINT_GROUP = "mas_sim.policies"
+"""Entry-point group of policy plugins (name -> the policy's factory)."""
+
+
+@functools.cache
+def plugin_policies() -> dict[str, EntryPoint]:
+    """Policies declared by installed packages in :data:`ENTRY_POINT_GROUP` (read once)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
 
 def available() -> list[str]:
     """Names accepted by :func:`make`, sorted."""
-    return sorted({*_BUILTIN, *_USER})
+    return sorted({*_BUILTIN, *_USER, *plugin_policies()})
 
 
 def register(name: str, factory: Callable[..., Policy], *, overwrite: bool = False) -> None:
@@ -55,6 +74,15 @@ def factory(name: str) -> Callable[..., Policy]:
         module_name, _, attr = _BUILTIN[name].partition(":")
         made: Callable[..., Policy] = getattr(importlib.import_module(module_name), attr)
         return made
+    if name in plugin_policies():
+        ep = plugin_policies()[name]
+        try:
+            loaded: Callable[..., Policy] = ep.load()
+        except Exception as exc:  # the plugin's own bug, reported as a configuration error
+            raise PolicyError(f"policy {name!r} (entry point {ep.value!r} of group "
+                              f"{ENTRY_POINT_GROUP!r}) failed to load: "
+                              f"{type(exc).__name__}: {exc}") from None
+        return loaded
     raise PolicyError(unknown_name("policy", name, available()))
 
 
