@@ -2,8 +2,9 @@
 
 Russo, Blanco et al. (arXiv 2403.00766) give each tenant a hit-rate target per model and ask the
 scheduler to meet every tenant's target; their formulas are not public. This is the heuristic a
-control engineer would write first: EDF with admission control (EDF-AC-H, :mod:`.deadline`),
-whose ordering key is a *virtual deadline* that moves with the tenant's deficit::
+control engineer would write first: EDF with admission control (EDF-AC-H,
+:mod:`policies.deadline`), whose ordering key is a *virtual deadline* that moves with the
+tenant's deficit::
 
     virtual deadline = deadline - gain x deficit x q
 
@@ -18,12 +19,23 @@ advantage, vanish.
 
 Requests are then planned in virtual-deadline order on their earliest-finish SAs, and one whose
 plan misses its *real* deadline is deferred behind every admitted request (the admission control
-of EDF-AC-H): hopeless requests never delay the others. Without targets every deficit is 0 and
-the policy is EDF-AC-H. Times in cycles.
+of EDF-AC-H): hopeless requests never delay the others.
+
+**Fast lane.** Priorities cannot help a short request when every SA is running a layer longer
+than the request's whole deadline (execution is non-preemptive; a yolov2 layer runs for up to
+4 ms, a KWS request's deadline at QoS-Medium is 0.35 ms). So one SA, the *lane*, takes only
+sub-jobs whose latency on it is at most ``lane`` cycles: a short request then waits at most one
+period for its tick and one short layer for the lane. The lane is the SA with the most peak MACs
+per cycle (the lowest index on ties; Eyeriss-Large in the paper's system). ``lane=0`` turns it
+off; without targets every deficit is 0 and the policy is EDF-AC-H with the lane.
+
+Settings (gain 1, lane 50 us) were chosen on validation seeds (RESULTS.md, "Tenants and
+traces"). Times in cycles.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,26 +49,37 @@ if TYPE_CHECKING:
 
 DEFAULT_GAIN = 1.0
 """Virtual-deadline shift per unit of deficit, in units of the request's latency requirement."""
+DEFAULT_LANE = 50_000.0
+"""Longest sub-job (cycles on the lane SA) the fast lane takes: 50 us, half the default period."""
+
+#: Latency the plan gives a sub-job on the lane when it is too long for it (never chosen).
+_OFF_LANE = 1e18
 
 
 class TenantEdf:
-    """EDF-AC-H on virtual deadlines shifted by each tenant's hit-rate deficit (module docstring).
-    """
+    """EDF-AC-H on virtual deadlines shifted by each tenant's hit-rate deficit, with a fast lane
+    (module docstring)."""
 
     name = "tenant-edf"
 
-    def __init__(self, gain: float = DEFAULT_GAIN) -> None:
-        if isinstance(gain, bool) or not isinstance(gain, int | float) or not (
-                np.isfinite(gain) and gain >= 0):
-            raise PolicyError(f"tenant-edf: gain = {gain!r}, expected a number >= 0")
+    def __init__(self, gain: float = DEFAULT_GAIN, lane: float = DEFAULT_LANE) -> None:
+        for key, value in (("gain", gain), ("lane", lane)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    np.isfinite(value) and value >= 0):
+                raise PolicyError(f"tenant-edf: {key} = {value!r}, expected a number >= 0")
         self.gain = float(gain)
+        self.lane = float(lane)
+        self.lane_sa = 0
 
     def reset(self, system: SystemSpec, seed: int | None = None) -> None:
-        """Stateless: the deficits come with each view."""
+        """Pick the lane SA: the most peak MACs per cycle, the lowest index on ties."""
+        peaks = [sa.peak_macs_per_cycle for sa in system.sub_accelerators]
+        self.lane_sa = int(np.argmax(peaks))
 
     def schedule(self, view: SchedulerView) -> Schedule:
-        """Virtual-deadline order, admitted requests first, earliest-finish SAs."""
-        return assign_with_admission(view, tenant_order(view, self.gain))
+        """Virtual-deadline order, admitted requests first, earliest-finish SAs with the lane."""
+        order = tenant_order(view, self.gain)
+        return assign_with_admission(with_lane(view, self.lane_sa, self.lane), order)
 
 
 def virtual_deadline(view: SchedulerView, gain: float) -> np.ndarray:
@@ -70,3 +93,16 @@ def tenant_order(view: SchedulerView, gain: float) -> np.ndarray:
     SJs stay together."""
     return np.lexsort((view.layer_index, view.job_id, view.arrival, view.deadline,
                        virtual_deadline(view, gain)))
+
+
+def with_lane(view: SchedulerView, sa: int, longest: float) -> SchedulerView:
+    """``view`` whose SA ``sa`` takes only sub-jobs of at most ``longest`` cycles there (the
+    others get a latency no plan picks); ``view`` itself if ``longest`` is 0 or the view has a
+    single SA."""
+    if longest <= 0 or view.num_sas < 2:
+        return view
+    latency = view.latency.copy()
+    column = latency[:, sa]
+    column[column > longest] = _OFF_LANE
+    latency.setflags(write=False)
+    return dataclasses.replace(view, latency=latency)

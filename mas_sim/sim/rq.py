@@ -202,6 +202,7 @@ def collect(jobs: Sequence[Job], models: ModelTable, table: JobTable,
         "isolated_latency": floats[_ISOLATED],
         "remaining_work": floats[_REMAINING],
         "tenant_deficit": np.zeros(gidx.shape[0]),
+        "tenant_target": np.zeros(gidx.shape[0]),
     }
     for a in static.values():
         a.setflags(write=False)
@@ -281,7 +282,8 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
 
     The DRAM arbiter must have been synced to ``now`` (``remaining`` is read from transfers).
     Only ``release``, ``sa_busy_for``, ``running_bandwidth`` and, when ``tenants`` has recorded
-    targets, ``tenant_deficit`` are computed here; the rest comes from ``rq.static``.
+    targets, ``tenant_deficit`` and ``tenant_target`` are computed here; the rest comes from
+    ``rq.static``.
     """
     r = rq.job_of.shape[0]
     m = system.num_sas
@@ -305,9 +307,13 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
                 release[pos] = max(release[pos], now + finish_in)
     static = rq.static
     if tenants is not None and tenants.active:
-        deficit = np.asarray([tenants.deficit(job.request.tenant) for job in rq.jobs])
-        static = {**static, "tenant_deficit": deficit[rq.job_of]}
-    for a in (release, busy, running_bw, static["tenant_deficit"]):
+        ids = [job.request.tenant for job in rq.jobs]
+        deficit = np.asarray([tenants.deficit(t) for t in ids])[rq.job_of]
+        target = np.asarray([tenants.target(t) for t in ids])[rq.job_of]
+        deficit.setflags(write=False)
+        target.setflags(write=False)
+        static = {**static, "tenant_deficit": deficit, "tenant_target": target}
+    for a in (release, busy, running_bw):
         a.setflags(write=False)
     return SchedulerView(
         now=now, period=period, release=release, sa_busy_for=busy,

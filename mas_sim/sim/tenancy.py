@@ -8,10 +8,11 @@ with a target ends, :class:`TenantTracker` records (target, met) in its tenant's
     deficit = mean target over the window - fraction of the window that met its deadline
 
 positive when the tenant is below what it was promised, negative when above, 0 before any of
-its requests with a target has ended. The engine puts each row's tenant deficit in the view
-(:attr:`~mas_sim.sim.view.SchedulerView.tenant_deficit`), so every policy, learned ones included,
-reads the same closed-loop signal; what to do with it is the policy's. Without targets nothing
-is recorded and the deficits are all 0.
+its requests with a target has ended. The engine puts each row's tenant deficit and the mean
+target it is measured against in the view
+(:attr:`~mas_sim.sim.view.SchedulerView.tenant_deficit`, ``tenant_target``), so every policy,
+learned ones included, reads the same closed-loop signal; what to do with it is the policy's.
+Without targets nothing is recorded and both are 0.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class TenantTracker:
         """Most recent ended requests (with a target) per tenant that the deficit covers."""
         self._events: dict[int, deque[tuple[float, bool]]] = {}
         self._deficit: dict[int, float] = {}
+        self._target: dict[int, float] = {}
         self.active = False
         """True once a request with a target has ended."""
 
@@ -43,10 +45,15 @@ class TenantTracker:
         events.append((target, met))
         # Summed afresh (O(window) per ended request) rather than kept as running sums, which
         # would drift with floating-point subtractions.
-        self._deficit[tenant] = (sum(t for t, _ in events)
-                                 - sum(1 for _, m in events if m)) / len(events)
+        target = sum(t for t, _ in events) / len(events)
+        self._target[tenant] = target
+        self._deficit[tenant] = target - sum(1 for _, m in events if m) / len(events)
         self.active = True
 
     def deficit(self, tenant: int) -> float:
         """Mean target minus hit rate over ``tenant``'s window (0 if nothing recorded)."""
         return self._deficit.get(tenant, 0.0)
+
+    def target(self, tenant: int) -> float:
+        """Mean target over ``tenant``'s window (0 if nothing recorded)."""
+        return self._target.get(tenant, 0.0)

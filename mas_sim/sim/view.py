@@ -93,11 +93,16 @@ class SchedulerView:
     tenant's most recent ended requests with a target (:mod:`mas_sim.sim.tenancy`); > 0 below
     target, < 0 above, 0 without targets."""
 
+    tenant_target: FloatArray = None  # type: ignore[assignment]  # None: zeros, set below
+    """``[R]`` the mean hit-rate target over the same window (the tenant's hit rate there is
+    ``tenant_target - tenant_deficit``); 0 before any of its requests with a target ended."""
+
     def __post_init__(self) -> None:
-        if self.tenant_deficit is None:
-            zeros = np.zeros(self.deadline.shape[0])
-            zeros.setflags(write=False)
-            object.__setattr__(self, "tenant_deficit", zeros)
+        for name in ("tenant_deficit", "tenant_target"):
+            if getattr(self, name) is None:
+                zeros = np.zeros(self.deadline.shape[0])
+                zeros.setflags(write=False)
+                object.__setattr__(self, name, zeros)
 
     @property
     def size(self) -> int:

@@ -53,9 +53,25 @@ def test_admission_uses_the_real_deadline() -> None:
     assert order(TenantEdf(gain=4.0).schedule(view)) == [1, 0]
 
 
-def test_bad_gain() -> None:
-    with pytest.raises(PolicyError, match="gain = -1"):
-        policies.make("tenant-edf", gain=-1)
+def test_the_fast_lane_takes_only_short_sub_jobs(paper_system: SystemSpec) -> None:
+    # Two SAs; SA 1 is the lane (set by hand here). The long request would finish first on SA 1
+    # (200 < 300 cycles) but may not use it; the short one does.
+    view = make_view([[300.0, 200.0], [60.0, 40.0]], deadline=[1000.0, 1000.0])
+    policy = TenantEdf(lane=50.0)
+    policy.lane_sa = 1
+    assert policy.schedule(view).sa.tolist() == [0, 1]
+    # Without the lane the long one takes SA 1 (finish 200) and the short one SA 0 (finish 60).
+    assert TenantEdf(lane=0.0).schedule(view).sa.tolist() == [1, 0]
+    # reset() picks the SA with the most peak MACs per cycle: Eyeriss-Large in the paper's system.
+    policy.reset(paper_system)
+    assert paper_system.sa_labels[policy.lane_sa] == "Eyeriss-Large"
+
+
+@pytest.mark.parametrize(("options", "message"), [({"gain": -1}, "gain = -1"),
+                                                  ({"lane": float("nan")}, "lane = nan")])
+def test_bad_options(options: dict[str, float], message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        policies.make("tenant-edf", **options)
 
 
 def test_the_engine_feeds_back_each_tenants_deficit(paper_system: SystemSpec) -> None:
@@ -74,11 +90,13 @@ def test_the_engine_feeds_back_each_tenants_deficit(paper_system: SystemSpec) ->
         def ticked(self, now, view, schedule, seconds):  # type: ignore[no-untyped-def]
             if view is None:
                 return
-            for t, d in zip(view.tenant.tolist(), view.tenant_deficit.tolist(), strict=True):
+            for t, d, target in zip(view.tenant.tolist(), view.tenant_deficit.tolist(),
+                                    view.tenant_target.tolist(), strict=True):
                 last = ended.get(t, [])[-window:]
-                want = (sum(x for x, _ in last) - sum(m for _, m in last)) / len(last) if (
-                    last) else 0.0
-                assert d == pytest.approx(want, abs=1e-12)
+                mean_target = sum(x for x, _ in last) / len(last) if last else 0.0
+                hit_rate = sum(m for _, m in last) / len(last) if last else 0.0
+                assert target == pytest.approx(mean_target, abs=1e-12)
+                assert d == pytest.approx(mean_target - hit_rate, abs=1e-12)
                 checked.append(d)
 
     simulate(paper_system, wl, TenantEdf(), config=EngineConfig(tenant_window=window),
@@ -93,7 +111,7 @@ def test_deficits_stay_zero_without_targets(paper_system: SystemSpec) -> None:
     class Spy:
         def ticked(self, now, view, schedule, seconds):  # type: ignore[no-untyped-def]
             if view is not None:
-                deficits.append(view.tenant_deficit)
+                deficits.extend([view.tenant_deficit, view.tenant_target])
 
     simulate(paper_system, wl, "edf-ac-h", observers=(Spy(),), trace=False)
     assert deficits and all(d.shape[0] > 0 and not d.any() for d in deficits)

@@ -20,6 +20,8 @@ def test_deficit_over_a_sliding_window() -> None:
     assert tracker.deficit(0) == pytest.approx((0.9 + 0.9 + 0.6) / 3 - 1 / 3)
     tracker.record(0, 0.9, False)  # the first (met) event leaves the window
     assert tracker.deficit(0) == pytest.approx((0.9 + 0.6 + 0.9) / 3 - 0.0)
+    assert tracker.target(0) == pytest.approx((0.9 + 0.6 + 0.9) / 3)
+    assert tracker.target(5) == 0.0
     assert tracker.deficit(1) == 0.0 and tracker.active
     tracker.record(1, 0.5, True)
     assert tracker.deficit(1) == pytest.approx(-0.5)
