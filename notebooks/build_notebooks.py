@@ -333,7 +333,6 @@ import pandas as pd
 
 from mas_sim import SystemSpec, simulate
 from mas_sim.workload.scenario import Scenario, build_workload
-from mas_sim.workload.trace import load_trace
 
 REQUESTS = 60
 SEEDS = [100]

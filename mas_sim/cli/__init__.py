@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "scenario", None) is not None:  # the file's values become defaults
+            from mas_sim.cli.options import apply_scenario_file
+
+            args = apply_scenario_file(parser, argv, args)
         code: int = args.handler(args)
     except MasSimError as exc:
         print(f"mas-sim {args.command}: error: {exc}", file=sys.stderr)

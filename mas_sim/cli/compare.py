@@ -46,7 +46,14 @@ TABLE = (
     ("decision_us_per_subjob", "us/decision", "{:.1f}"),
 )
 
-DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,relmas"
+#: Columns added when the runs have hit-rate targets (tenant metrics).
+TENANT_TABLE = (
+    ("tenants_met", "tenants met", "{}"),
+    ("tenant_worst_ratio", "worst hit/target", "{:.2f}"),
+    ("tenant_jain", "Jain hit/target", "{:.3f}"),
+)
+
+DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,tenant-edf,relmas"
 
 
 def add_parser(sub: Any) -> None:
@@ -108,7 +115,8 @@ def points_from_args(args: argparse.Namespace, names: list[str]) -> list[Point]:
 
 def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The table of the runs as formatted strings; ``SLA pN`` is the SLA rate of priority
-    class N."""
+    class N; with hit-rate targets, the tenant columns (tenants that met their target, the worst
+    hit rate / target, Jain's index of hit rate / target)."""
     def value(r: dict[str, Any], key: str) -> Any:
         if key.startswith("sla_p"):
             return r.get("sla_by_priority", {}).get(key[len("sla_p"):])
@@ -116,8 +124,9 @@ def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     import pandas as pd
 
+    columns = TABLE + (TENANT_TABLE if any("tenants_met" in r for r in rows) else ())
     return pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
-                          for k, h, f in TABLE} for r in rows])
+                          for k, h, f in columns} for r in rows])
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,17 @@ def add_scenario_options(parser: argparse.ArgumentParser, *,
     """The scenario and hardware options (every setting of :class:`Point` but ``skip``) and
     ``--no-progress``."""
     g = parser.add_argument_group("scenario")
+    g.add_argument("--scenario", default=None, metavar="FILE.toml",
+                   help="read the scenario (tenants included) from a TOML file; options given "
+                        "beside it win (format: mas_sim/workload/scenario_file.py)")
     add_settings(g, Point, skip=skip)
+    g.add_argument("--tenant", action="append", default=None, metavar="TABLE",
+                   help="a tenant as an inline TOML table, e.g. '{name = \"gold\", count = 2, "
+                        "target = 0.95, targets = {kws = 0.99}, zipf = 1.0}' (repeatable; "
+                        "replaces a scenario file's [[tenants]])")
+    g.add_argument("--plugin", action="append", default=None, metavar="MODULE",
+                   help="import a module or .py file that registers models or policies "
+                        "(repeatable; installed packages can use entry points instead)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -77,7 +87,7 @@ def point_from_args(args: argparse.Namespace, policy: str | None = None,
     """The :class:`Point` of the parsed options, running ``policy`` (default: ``--policy``)
     with its options from ``policy_options`` (policy name -> options). ``checkpoint`` and
     ``hidden`` concern RELMAS only and are dropped for other policies."""
-    values = point_fields_from_args(args)
+    values = {**point_fields_from_args(args), **tenant_fields_from_args(args)}
     if policy is not None:
         values["policy"] = policy
     name = values.get("policy", Point.policy)
@@ -86,6 +96,55 @@ def point_from_args(args: argparse.Namespace, policy: str | None = None,
         values.pop("hidden", None)
     options = (policy_options or {}).get(name, {})
     return Point(**values, policy_options=tuple(options.items()))
+
+
+def tenant_fields_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``tenant_spec`` (``--tenant`` tables, else a scenario file's ``[[tenants]]``) and
+    ``plugins`` (``--plugin`` options after a scenario file's) of the parsed options; plugins
+    are imported here, before the options that name their models and policies are checked."""
+    from mas_sim.core.plugins import load_plugins
+
+    values: dict[str, Any] = {}
+    plugins = [p for p in (getattr(args, "scenario_plugins", None),
+                           *(getattr(args, "plugin", None) or [])) if p]
+    if plugins:
+        values["plugins"] = ",".join(plugins)
+        load_plugins(values["plugins"])
+    tables = getattr(args, "tenant", None)
+    if tables:
+        from mas_sim.workload.tenants import parse_tenant_option, parse_tenants
+
+        items = [item for k, text in enumerate(tables, start=1)
+                 for item in parse_tenant_option(text, k)]
+        values["tenant_spec"] = parse_tenants(items, "--tenant")
+    elif getattr(args, "scenario_tenants", None) is not None:
+        values["tenant_spec"] = args.scenario_tenants
+    return values
+
+
+def apply_scenario_file(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
+                        args: argparse.Namespace) -> argparse.Namespace:
+    """Parse ``argv`` again with ``parser`` (the whole command line's), the scenario file of
+    ``--scenario`` being the defaults of the command's options, so that options given
+    explicitly win; ``args`` if there is no ``--scenario``."""
+    path = getattr(args, "scenario", None)
+    if path is None:
+        return args
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command: argparse.ArgumentParser = sub.choices[args.command]
+    from mas_sim.workload.scenario_file import TENANT_TABLES, read_scenario_file
+
+    values = read_scenario_file(path, Point)
+    tenants = values.pop(TENANT_TABLES, None)
+    plugins = values.pop("plugins", None)
+    if plugins:  # the file's policy and models may come from its plugins
+        from mas_sim.core.plugins import load_plugins
+
+        load_plugins(plugins)
+    dests = {a.dest for a in command._actions}  # the command's own options only
+    command.set_defaults(**{k: v for k, v in values.items() if k in dests},
+                         scenario_tenants=tenants, scenario_plugins=plugins)
+    return parser.parse_args(argv)
 
 
 def system_from_args(args: argparse.Namespace) -> Any:

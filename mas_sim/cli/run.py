@@ -149,6 +149,9 @@ def main(args: argparse.Namespace) -> int:
           f"(met {s['met']}, missed {s['missed']}, dropped {s['dropped']}); "
           f"energy {s['energy_j'] * 1e3:.3f} mJ; makespan {s['makespan_s'] * 1e3:.3f} ms; "
           f"simulated in {s['sim_wall_s']:.2f} s", file=out)
+    if "tenants_met" in s:
+        print(f"tenants: {s['tenants_met']} of {s['tenants_with_target']} met their hit-rate "
+              f"target; worst hit rate / target {s['tenant_worst_ratio']:.2f}", file=out)
     write_outputs(result, args)
     if args.json:
         write_json(args.json, record(point, result))

@@ -16,7 +16,7 @@ from mas_sim.cli.options import (
 from mas_sim.runs.sweep import AXES, BACKENDS, FORMATS
 
 #: Columns of the printed summary, beside the grid's axes.
-SHOWN = ("sla_satisfaction", "met", "missed", "dropped", "antt", "energy_j")
+SHOWN = ("sla_satisfaction", "met", "missed", "dropped", "antt", "energy_j", "tenants_met")
 MAX_PRINTED_ROWS = 40
 
 

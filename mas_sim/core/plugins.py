@@ -54,7 +54,8 @@ def load_plugin(spec: str) -> ModuleType:
         raise ConfigError(f"{where} failed to import: {type(exc).__name__}: {exc}") from None
 
 
-def load_plugins(specs: tuple[str, ...] | list[str]) -> None:
-    """:func:`load_plugin` each of ``specs`` in order."""
-    for spec in specs:
-        load_plugin(spec)
+def load_plugins(specs: str | None) -> None:
+    """:func:`load_plugin` each of the comma-separated ``specs`` in order (None: none)."""
+    for spec in (specs or "").split(","):
+        if spec.strip():
+            load_plugin(spec.strip())

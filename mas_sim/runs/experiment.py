@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from mas_sim.core.errors import ConfigError, MasSimError
+from mas_sim.core.plugins import load_plugins
 from mas_sim.core.settings import setting, setting_of, settings
 from mas_sim.hardware import SystemSpec
 from mas_sim.workload.scenario import Scenario
@@ -62,8 +63,15 @@ class Point(Scenario):
     """RELMAS checkpoint file (default: the shipped one for the scenario); only for relmas."""
     policy_options: tuple[tuple[str, Any], ...] = ()
     """Keyword options of the policy's factory, as sorted (name, value) pairs."""
+    tenant_window: int = setting(64, minimum=1, metavar="N", key_default=False)
+    """Ended requests per tenant over which the engine measures the hit-rate deficits that
+    policies see (requests with a target only)."""
+    plugins: str | None = setting(None, kind=str, option=False, key_default=False)
+    """Comma-separated plugin modules or .py files imported before the run (--plugin), which
+    register models and policies."""
 
     def __post_init__(self) -> None:
+        load_plugins(self.plugins)  # before the policy name is checked
         super().__post_init__()
         opts = self.policy_options
         if isinstance(opts, Mapping):
@@ -157,19 +165,27 @@ def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> R
     bar over requests. Deterministic: the same point gives the same result (wall times aside).
     """
     from mas_sim.runs.simulate import simulate
+    from mas_sim.sim.engine import EngineConfig
     from mas_sim.workload.scenario import build_workload
 
+    load_plugins(point.plugins)  # a worker process unpickles the point without __post_init__
     system = point.system()
     policy = make_policy(point)
     workload = build_workload(system, point.scenario())
-    return simulate(system, workload, policy, period=point.period, seed=point.seed,
-                    trace=trace, progress=progress)
+    return simulate(system, workload, policy, seed=point.seed, trace=trace, progress=progress,
+                    config=EngineConfig(period=point.period, tenant_window=point.tenant_window))
 
 
 def record(point: Point, result: Result) -> dict[str, Any]:
     """``run --json``'s object for a run of ``point``: the summary plus the scenario fields."""
-    return {**result.to_dict(), "workload": point.workload, "qos": point.qos,
-            "seed": point.seed, "load": point.load, "hardware": point.hardware}
+    out = {**result.to_dict(), "workload": point.workload, "qos": point.qos,
+           "seed": point.seed, "load": point.load, "hardware": point.hardware}
+    if point.arrivals != "pareto" or point.models is not None:
+        out.update(arrivals=point.arrivals, models=point.models)
+    tenants = point.tenant_set
+    if tenants is not None:
+        out["tenant_names"] = dict(enumerate(tenants.names))
+    return out
 
 
 def flat_record(point: Point) -> dict[str, Any]:

@@ -17,7 +17,6 @@ Calibrated defaults (README "Modelling choices" explains them):
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -81,47 +80,60 @@ class Scenario:
     """Scheduling period Ts, cycles (``--period-us`` / ``period_us``: microseconds)."""
     costs: str = setting("analytical", choices=BACKENDS)
     """Cost-model backend: analytical or zigzag (tables produced with ZigZag)."""
-    pareto_shape: float = setting(DEFAULT_PARETO_SHAPE, above=1.0, option=False,
+    pareto_shape: float = setting(DEFAULT_PARETO_SHAPE, above=1.0, metavar="ALPHA",
                                   key_default=False)
-    """Pareto shape of inter-arrival times (> 1)."""
-    tenants: int = setting(DEFAULT_TENANTS, minimum=1, option=False, key_default=False)
-    """Number of tenants."""
-    arrivals: str = setting("pareto", option=False, key_default=False)
-    """Arrivals: ``pareto``, ``poisson``, a shipped trace (``azure-code-2023``) or a CSV file."""
-    time_scale: float | None = setting(None, kind=object, option=False, key_default=False)
-    """Trace only: factor on recorded time (1 = as recorded); None: scaled to hit ``load``."""
-    trace_start: float = setting(0.0, kind=object, option=False, key_default=False)
-    """Trace only: seconds after the trace's first request where the replayed window starts."""
-    trace_models: str = setting("draw", kind=object, option=False, key_default=False)
-    """Trace only, without a model column: ``draw`` models as synthetic arrivals do, or
-    ``tokens``: the request's token-count quantile in the window picks it (bigger, heavier)."""
-    models: Mix | str | None = setting(None, kind=object, option=False, key_default=False)
-    """Model mix replacing the workload set: ``"resnet50:2,kws,my_model"`` (weight 1 where none
-    is given) or (name, weight) pairs; any registered model."""
+    """Shape of the Pareto inter-arrival times (> 1; pareto arrivals only)."""
+    tenants: int = setting(DEFAULT_TENANTS, minimum=1, metavar="T", key_default=False)
+    """Number of tenants the requests are spread over."""
+    arrivals: str = setting("pareto", metavar="pareto|poisson|TRACE|FILE.csv",
+                            key_default=False)
+    """Arrivals: pareto (the default), poisson (MLPerf's server scenario), a shipped trace
+    (azure-code-2023) or a CSV file of timestamps (optional model, tenant, qos columns)."""
+    time_scale: float | None = setting(None, kind=float, above=0.0, metavar="X",
+                                       key_default=False)
+    """Trace only: factor on recorded time, 1 = replayed as recorded (default: scaled so that
+    the replay has the load factor --load)."""
+    trace_start: float = setting(0.0, minimum=0.0, metavar="S", key_default=False)
+    """Trace only: seconds after the trace's first request where the replayed window of
+    --requests requests starts."""
+    trace_models: str = setting("draw", choices=("draw", "tokens"), key_default=False)
+    """Trace only, without a model column: draw each request's model as synthetic arrivals do,
+    or pick it by the quantile of its token count in the window (bigger requests, heavier
+    models; the same mix)."""
+    models: str | None = setting(None, kind=str, metavar="M[:W],M[:W]", key_default=False)
+    """Model mix replacing the workload set, any registered model with an optional weight
+    (default 1): resnet50:2,kws,my_model ('+' also separates, for sweep grids)."""
     tenant_spec: TenantSet | None = setting(None, kind=object, option=False, key_default=False)
-    """The tenants (rates, model mixes, hit-rate targets); None: ``tenants`` plain tenants."""
-    tenant_targets: str | None = setting(None, kind=object, option=False, key_default=False)
-    """Hit-rate target per tenant, ``"0.95x2,0.8x3,0.6x3"`` (one value: every tenant)."""
-    tenant_rates: str | None = setting(None, kind=object, option=False, key_default=False)
-    """Relative request rate per tenant, ``"2x2,1x6"`` (default: equal)."""
-    tenant_zipf: float | None = setting(None, kind=object, option=False, key_default=False)
-    """Every tenant's model popularity is Zipf with this exponent over the scenario's models
-    (tenant i ranks them from its i-th); None: the scenario's mix."""
+    """The tenants with rates, model mixes and hit-rate targets (scenario files' [[tenants]],
+    --tenant); None: plain tenants."""
+    tenant_targets: str | None = setting(None, kind=str, metavar="0.95x2,0.8x3,0.6x3",
+                                         key_default=False)
+    """Hit-rate target of each tenant in (0, 1] (vxN repeats v N times; one value: every
+    tenant)."""
+    tenant_rates: str | None = setting(None, kind=str, metavar="2x2,1x6", key_default=False)
+    """Relative request rate of each tenant (default: equal)."""
+    tenant_zipf: float | None = setting(None, kind=float, minimum=0.0, metavar="S",
+                                        key_default=False)
+    """Zipf exponent of every tenant's model popularity over the scenario's models (tenant i
+    ranks them from its i-th; default: the scenario's mix)."""
 
     def __post_init__(self) -> None:
-        from mas_sim.workload.tenants import check_mix, parse_mix
+        from mas_sim.workload.tenants import TenantSet, check_mix, format_mix, parse_mix
 
+        if self.models is not None and not isinstance(self.models, str):
+            # (name, weight) pairs or a mapping from Python: kept as their canonical text
+            object.__setattr__(self, "models", format_mix(check_mix(self.models, "models")))
         check_settings(self)
-        if isinstance(self.models, str):
-            object.__setattr__(self, "models", parse_mix(self.models))
-        elif self.models is not None:
-            object.__setattr__(self, "models", check_mix(self.models, "models"))
+        if self.models is not None:
+            object.__setattr__(self, "models", format_mix(parse_mix(self.models)))
+        if self.tenant_spec is not None and not isinstance(self.tenant_spec, TenantSet):
+            raise ConfigError(f"tenant_spec = {self.tenant_spec!r}, expected a TenantSet")
         self._check_arrivals()
         object.__setattr__(self, "_tenants", self._resolve_tenants())
 
     def _check_arrivals(self) -> None:
         from mas_sim.workload.arrivals import ARRIVAL_PROCESSES, arrival_process
-        from mas_sim.workload.trace import MODELS_FROM, load_trace
+        from mas_sim.workload.trace import load_trace
 
         if self.arrivals in ARRIVAL_PROCESSES:
             arrival_process(self.arrivals, pareto_shape=self.pareto_shape)  # checks the shape
@@ -131,13 +143,6 @@ class Scenario:
                     raise ConfigError(f"{name} = {getattr(self, name)!r} is for a replayed "
                                       f"trace, not for {self.arrivals} arrivals")
             return
-        if self.time_scale is not None and not (math.isfinite(self.time_scale)
-                                                and self.time_scale > 0):
-            raise ConfigError(f"time_scale = {self.time_scale!r}, expected a positive number")
-        if not (math.isfinite(self.trace_start) and self.trace_start >= 0):
-            raise ConfigError(f"trace_start = {self.trace_start!r} s, expected a number >= 0")
-        if self.trace_models not in MODELS_FROM:
-            raise ConfigError(unknown_name("trace_models", self.trace_models, MODELS_FROM))
         load_trace(self.arrivals).window(self.trace_start, self.requests)  # errors now
 
     def _resolve_tenants(self) -> TenantSet | None:
@@ -180,7 +185,9 @@ class Scenario:
     def model_mix(self) -> Mix:
         """The scenario's models with their weights (the workload set's: equal weights)."""
         if self.models is not None:
-            return self.models  # type: ignore[return-value]
+            from mas_sim.workload.tenants import parse_mix
+
+            return parse_mix(self.models)
         return tuple((m, 1.0) for m in WORKLOAD_SETS[self.workload])
 
     @property

@@ -149,9 +149,9 @@ def check_mix(mix: object, where: str) -> Mix:
 
 def parse_mix(text: str, where: str = "--models") -> Mix:
     """``"resnet50:2,kws,my_model:0.5"`` -> ``(("resnet50", 2.0), ("kws", 1.0), ...)``
-    (weight 1 where none is given)."""
+    (weight 1 where none is given; ``+`` separates too, as in :func:`format_mix`)."""
     pairs: list[tuple[str, float]] = []
-    for part in text.split(","):
+    for part in text.replace("+", ",").split(","):
         name, colon, weight = part.strip().partition(":")
         name = name.strip()
         if not name:
@@ -167,6 +167,12 @@ def parse_mix(text: str, where: str = "--models") -> Mix:
                               "is not a number") from None
         pairs.append((name, value))
     return check_mix(pairs, f"{where} {text!r}")
+
+
+def format_mix(mix: Mix) -> str:
+    """The canonical text of a mix, ``"resnet50:2+kws:1"`` (``+``-separated, so that a sweep grid,
+    whose values are comma-separated, can hold it)."""
+    return "+".join(f"{name}:{weight:g}" for name, weight in mix)
 
 
 def parse_values(text: str, where: str) -> list[float]:
@@ -269,8 +275,13 @@ class TenantSet:
             raise ConfigError(f"{where}: {len(values)} values for {len(self)} tenants")
         if key not in ("target", "rate"):
             raise ValueError(f"with_values sets target or rate, not {key!r}")
-        return TenantSet(tuple(replace(t, target=v) if key == "target" else replace(t, rate=v)
-                               for t, v in zip(self.tenants, values, strict=True)), self.source)
+        try:
+            return TenantSet(tuple(replace(t, target=v) if key == "target" else
+                                   replace(t, rate=v)
+                                   for t, v in zip(self.tenants, values, strict=True)),
+                             self.source)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
 
 
 def parse_tenants(items: object, where: str) -> TenantSet:

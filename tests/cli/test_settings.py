@@ -87,10 +87,15 @@ def test_a_new_field_becomes_an_option_with_nothing_else_to_write() -> None:
 
 
 def test_settings_not_exposed_as_options_stay_out_of_keys_at_their_default() -> None:
-    assert "tenants" not in Point().columns()
-    assert Point(tenants=4).columns()["tenants"] == 4
-    assert Point(tenants=4).key() != Point().key()
-    assert Point(tenants=8).key() == Point().key()
+    from mas_sim.workload.tenants import TenantSet
+
+    assert "tenant_spec" not in Point().columns()
+    spec = TenantSet.uniform(4)
+    assert Point(tenant_spec=spec).columns()["tenant_spec"] == spec
+    assert Point(tenant_spec=spec).key() != Point().key()
+    assert Point(tenant_spec=None).key() == Point().key()
+    # An option added later (key_default=False) keeps the keys of points at its default.
+    assert Point(tenants=8).key() == Point().key() != Point(tenants=4).key()
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -71,8 +71,8 @@ def test_entry_points_make_models_and_policies_available(installed: Path,
 
 
 def test_a_broken_entry_point_is_a_user_error(installed: Path) -> None:
-    with pytest.raises(ModelError, match="model 'broken' .* failed to load: RuntimeError: "
-                                         "no weights here"):
+    with pytest.raises(ModelError, match=r"model 'broken' .* failed to load: RuntimeError: "
+                                         r"no weights here"):
         models.get("broken")
 
 
