@@ -178,3 +178,35 @@ def test_report_renders_and_answers_hover_and_click(driver: Any, page: tuple[Pat
     expected += [np.flatnonzero(r.jobs["job_id"].to_numpy() == job).tolist() for r in runs]
     assert sorted(selected) == sorted(expected)  # its bars, and its deadline marker, in both
     assert browser.console_errors(driver) == []
+
+
+def test_colour_switch_recolours_by_tenant(driver: Any, page: tuple[Path, list[ReportRun], Any]
+                                           ) -> None:
+    path, runs, _ = page
+    browser.open_and_wait(driver, path)
+    sj = runs[0].subjobs
+    tenants = category_colors(sorted(set(sj["tenant"].astype(int))))
+    models = category_colors(sorted(set(sj["model"])))
+    figure = _gantt_ids(driver)[0]
+    # A wide bar whose tenant colour differs from its model colour.
+    wide = sj.assign(width=sj["finish"] - sj["start"]).sort_values("width", ascending=False)
+    bar = next(r for _, r in wide.iterrows()
+               if to_rgb(tenants[int(r["tenant"])]) != to_rgb(models[r["model"]]))
+    cx, cy, _, _ = driver.execute_script(_POINT_JS, figure, (bar["start"] + bar["finish"]) / 2e3,
+                                         float(bar["sa"]))
+
+    def centre() -> np.ndarray:
+        shot = imread(io.BytesIO(driver.get_screenshot_as_png()), format="png")
+        return shot[int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2]
+
+    assert _matches(centre(), to_rgb(models[bar["model"]])).all()
+    # The switch's model changes as a click would change it; the page's glue does the rest.
+    driver.execute_script("""
+const doc = Bokeh.documents[0]
+for (const m of doc.all_models) if (m.type == "RadioButtonGroup") m.active = 1""")
+    for _ in range(100):
+        if _matches(centre(), to_rgb(tenants[int(bar["tenant"])])).all():
+            break
+        time.sleep(0.05)
+    assert _matches(centre(), to_rgb(tenants[int(bar["tenant"])])).all()
+    assert browser.console_errors(driver) == []
