@@ -18,11 +18,16 @@ zoom and pan (x only) are linked across every figure of a comparison, which shar
 clicking a bar or a deadline marker selects the request in every run and dims everything else,
 with its deadline as a dashed line across the lanes.
 
-Why Bokeh rather than Plotly: Bokeh draws bars (``hbar``) with WebGL, so tens of thousands
-of SJs stay responsive; plotly's WebGL traces are points and lines, its bars are SVG. Linked
-ranges across figures, tap selection shared between data sources and a self-contained HTML
-file with the library inlined (:mod:`mas_sim.output.report`) are built in, and the inlined
-library is much smaller than plotly.js.
+Why Bokeh rather than Plotly: Bokeh draws tens of thousands of bars (``hbar``) on a canvas,
+with level-of-detail decimation while zooming and panning (a tenth of the bars until the
+gesture ends, then all of them), or with WebGL (``backend="webgl"``); plotly's bars are SVG
+elements, one per bar, and its WebGL traces are points and lines. Linked ranges across
+figures, tap selection shared between data sources and a self-contained HTML file with the
+library inlined (:mod:`mas_sim.output.report`) are built in, and the inlined library is much
+smaller than plotly.js. The canvas is the default because WebGL is only fast with a GPU: in
+a browser without one (headless Chromium, a remote desktop) it falls back to software
+rendering, which draws the same bars far more slowly than the canvas (see
+``benchmarks/bench_report.py``).
 
 Inputs are the result tables of docs/architecture.md section 4 (times in cycles of the 1 GHz
 clock); the x axis is in microseconds. The data go into the page as typed binary arrays
@@ -57,6 +62,8 @@ DRAM_HEIGHT_PX = 130
 LEFT_BORDER_PX = 130
 """Left border of every figure, wide enough for the SA labels, so that the Gantt and the DRAM
 lane (whose y labels are short) start their x axes at the same pixel."""
+BACKENDS = ("canvas", "webgl")
+"""How the Gantt bars are drawn (Bokeh's ``output_backend``)."""
 BAR_HEIGHT = 0.8
 """Height of a bar, in lane units."""
 STATUS_COLORS: dict[str, str] = {"met": "#7f7f7f", "missed": "#d62728", "dropped": "#000000"}
@@ -88,10 +95,16 @@ REQUEST_TOOLTIPS = [
 ]
 """Hover text of a deadline marker."""
 
-# Glue: show the renderers (and legend) of the chosen colouring.
+# Glue: colour the bars by the chosen column (its colour mapper) and show its legend. One
+# renderer per chart whose colour changes, rather than one per colouring: BokehJS builds the
+# spatial index and draw buffers of every renderer, so two would double the page's load time.
 _COLOR_JS = """
-for (const r of by_model) r.visible = cb_obj.active == 0
-for (const r of by_tenant) r.visible = cb_obj.active == 1
+const key = cb_obj.active == 0 ? "model" : "tenant"
+for (const r of bars)
+  for (const g of [r.glyph, r.selection_glyph, r.nonselection_glyph])
+    g.fill_color = {field: key, transform: mappers[key]}
+for (const l of legends.model) l.visible = key == "model"
+for (const l of legends.tenant) l.visible = key == "tenant"
 """
 
 # Glue: selecting bars or markers of a request selects all of that request's rows in every
@@ -137,8 +150,8 @@ def require_bokeh(feature: str = "the interactive Gantt chart") -> None:
 
 
 BOKEH_COMPONENTS = ["bokeh", "bokeh-gl", "bokeh-widgets"]
-"""The BokehJS bundles the charts use (core, WebGL, the colour switch); tables and MathJax are
-left out of pages."""
+"""The BokehJS bundles the charts use (core, WebGL for ``backend="webgl"``, the colour switch);
+tables and MathJax are left out of pages."""
 
 
 def html_parts(layout: LayoutDOM) -> tuple[str, str]:
@@ -317,8 +330,8 @@ class _Figures:
 
     gantt: Any
     dram: Any
-    by_model: list[Any]
-    by_tenant: list[Any]
+    bars: Any
+    legends: dict[str, Any]
     sources: list[ColumnDataSource]
     spans: list[Span]
 
@@ -352,11 +365,11 @@ def _title(run: GanttRun) -> str:
 
 
 def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwidth: float,
-                 colors: Mapping[str, tuple[list[str], list[str]]], color_by: str) -> _Figures:
+                 mappers: Mapping[str, Any], color_by: str, backend: str) -> _Figures:
     from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter, Range1d, TapTool
     from bokeh.models.annotations import Legend, LegendItem, Span
     from bokeh.plotting import figure
-    from bokeh.transform import factor_cmap
+    from bokeh.transform import factor_cmap, transform
 
     m = len(labels)
     lanes = [*labels, DEADLINE_LANE] if run.jobs is not None else labels
@@ -364,7 +377,7 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
     gantt = figure(title=_title(run), x_range=x_range,
                    y_range=Range1d(start=len(lanes) - 0.5, end=-0.5, bounds="auto"),
                    height=LANE_HEIGHT_PX * len(lanes) + 110, sizing_mode="stretch_width",
-                   tools=_tools(), output_backend="webgl", min_border_left=LEFT_BORDER_PX,
+                   tools=_tools(), output_backend=backend, min_border_left=LEFT_BORDER_PX,
                    min_border_right=20, x_axis_label="time (us)")
     gantt.xaxis.formatter = NumeralTickFormatter(format=TICK_FORMAT)
     gantt.yaxis.ticker = list(range(len(lanes)))
@@ -378,27 +391,23 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
             "nonselection_line_alpha": 0.15, "selection_line_color": "black",
             "line_color": factor_cmap("status", ["#00000000", "#d62728", "#d62728"],
                                       ["met", "missed", "dropped"])}
-    renderers: dict[str, Any] = {}
+    r = gantt.hbar(fill_color=transform(color_by, mappers[color_by]), **bars)
+    # Legend swatches drawn from a bar of a met request (no red edge) where there is one.
+    status = source.data["status"]
     legends: dict[str, Any] = {}
     for key in ("model", "tenant"):
-        factors, palette = colors[key]
-        r = gantt.hbar(fill_color=factor_cmap(key, palette, factors), **bars)
-        renderers[key] = r
-        # Legend swatches drawn from a bar of a met request (no red edge) where there is one.
-        status = source.data["status"]
         first: dict[str, int] = {}
         for i, v in enumerate(source.data[key]):
             if v not in first or (status[i] == "met" != status[first[v]]):
                 first[v] = i
         items = [LegendItem(label=f"tenant {f}" if key == "tenant" else f, renderers=[r],
-                            index=first[f]) for f in factors if f in first]
-        legend = Legend(items=items, orientation="horizontal", location="top_left",
-                        click_policy="none", label_text_font_size="8pt", spacing=8,
-                        padding=2, margin=2, border_line_alpha=0)
-        gantt.add_layout(legend, "above")
-        legends[key] = legend
-        r.visible = legend.visible = key == color_by
-    targets = [renderers["model"], renderers["tenant"]]
+                            index=first[f]) for f in mappers[key].factors if f in first]
+        legends[key] = Legend(items=items, orientation="horizontal", location="top_left",
+                              click_policy="none", label_text_font_size="8pt", spacing=8,
+                              padding=2, margin=2, border_line_alpha=0,
+                              visible=key == color_by)
+        gantt.add_layout(legends[key], "above")
+    targets = [r]
     sources = [source]
     span = Span(location=0, dimension="height", line_color="#d62728", line_dash="dashed",
                 line_width=1.5, visible=False)
@@ -444,25 +453,28 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
     dram.add_tools(HoverTool(renderers=[line], tooltips=[("time", "$x{0,0.00} us"),
                                                           ("demand", "@demand{0.0} GB/s")],
                              mode="vline"))
-    return _Figures(gantt, dram, [renderers["model"], legends["model"]],
-                    [renderers["tenant"], legends["tenant"]], sources,
+    return _Figures(gantt, dram, r, legends, sources,
                     [span, dram_span])
 
 
 def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_bandwidth: float,
-                 color_by: str = "model") -> LayoutDOM:
+                 color_by: str = "model", backend: str = "canvas") -> LayoutDOM:
     """The Bokeh layout of ``runs`` (one Gantt and one DRAM lane each, in order) under a
     colour switch; every figure shares one x range.
 
     ``sa_labels[i]`` names SA ``i``; ``dram_bandwidth`` is ``B`` in bytes per cycle (GB/s);
     ``color_by`` is the initial colouring (``model`` or ``tenant``). Colours are the same
-    across runs. Raises :class:`MissingExtraError` without Bokeh and :class:`ConfigError` on
-    missing columns, bad statuses, unlabelled SAs or a bad ``color_by``.
+    across runs. ``backend`` draws the Gantt bars on a ``canvas`` or with ``webgl`` (module
+    docstring). Raises :class:`MissingExtraError` without Bokeh and :class:`ConfigError` on
+    missing columns, bad statuses, unlabelled SAs, a bad ``color_by`` or ``backend``.
     """
     require_bokeh()
     _check_runs(runs, sa_labels, color_by)
+    if backend not in BACKENDS:
+        raise ConfigError(f"interactive gantt: backend = {backend!r}, expected one of "
+                          f"{list(BACKENDS)}")
     from bokeh.layouts import column
-    from bokeh.models import CustomJS, Range1d
+    from bokeh.models import CategoricalColorMapper, CustomJS, Range1d
     from bokeh.models.widgets import Div, RadioButtonGroup
 
     labels = [str(s) for s in sa_labels]
@@ -470,16 +482,19 @@ def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_ban
     pad = 0.01 * (hi - lo)
     x_range = Range1d(start=lo - pad, end=hi + pad, bounds=(lo - pad, hi + pad))
     every = pd.concat([r.subjobs[["model", "tenant"]] for r in runs])
-    colors = {"model": _palette(every["model"].astype(str).tolist(), "model"),
-              "tenant": _palette(every["tenant"].astype(int).astype(str).tolist(), "tenant")}
-    figs = [_run_figures(r, labels, x_range, float(dram_bandwidth), colors, color_by)
+    mappers = {key: CategoricalColorMapper(factors=factors, palette=palette)
+               for key, (factors, palette) in (
+                   ("model", _palette(every["model"].astype(str).tolist(), "model")),
+                   ("tenant", _palette(every["tenant"].astype(int).astype(str).tolist(),
+                                       "tenant")))}
+    figs = [_run_figures(r, labels, x_range, float(dram_bandwidth), mappers, color_by, backend)
             for r in runs]
 
     switch = RadioButtonGroup(labels=["colour by model", "colour by tenant"],
                               active=0 if color_by == "model" else 1)
     switch.js_on_change("active", CustomJS(
-        args={"by_model": [x for f in figs for x in f.by_model],
-              "by_tenant": [x for f in figs for x in f.by_tenant]},
+        args={"bars": [f.bars for f in figs], "mappers": mappers,
+              "legends": {k: [f.legends[k] for f in figs] for k in mappers}},
         code=_COLOR_JS))
     sources = [s for f in figs for s in f.sources]
     spans = [s for f in figs for s in f.spans]
@@ -497,17 +512,18 @@ def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_ban
 
 def interactive_gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *,
                       sa_labels: Sequence[str], dram_bandwidth: float, name: str = "run",
-                      color_by: str = "model") -> InteractiveGantt:
+                      color_by: str = "model", backend: str = "canvas") -> InteractiveGantt:
     """The interactive chart of one run (see :func:`gantt_layout`)."""
     return InteractiveGantt(gantt_layout([GanttRun(name, subjobs, jobs)], sa_labels=sa_labels,
-                                         dram_bandwidth=dram_bandwidth, color_by=color_by))
+                                         dram_bandwidth=dram_bandwidth, color_by=color_by,
+                                         backend=backend))
 
 
 def interactive_comparison(runs: Mapping[str, tuple[pd.DataFrame, pd.DataFrame | None]], *,
                            sa_labels: Sequence[str], dram_bandwidth: float,
-                           color_by: str = "model") -> InteractiveGantt:
+                           color_by: str = "model", backend: str = "canvas") -> InteractiveGantt:
     """The charts of several runs of one workload, zoom and pan linked (see
     :func:`gantt_layout`); ``runs`` maps a name to ``(subjobs, jobs)``."""
     return InteractiveGantt(gantt_layout([GanttRun(n, s, j) for n, (s, j) in runs.items()],
                                          sa_labels=sa_labels, dram_bandwidth=dram_bandwidth,
-                                         color_by=color_by))
+                                         color_by=color_by, backend=backend))

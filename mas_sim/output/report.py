@@ -108,11 +108,12 @@ def _static_charts(runs: Sequence[ReportRun], sa_labels: Sequence[str]) -> str:
 def report_html(runs: Sequence[ReportRun], *, sa_labels: Sequence[str], dram_bandwidth: float,
                 title: str, table: pd.DataFrame | None = None,
                 settings: Mapping[str, Any] | None = None, color_by: str = "model",
-                interactive: bool | None = None) -> str:
+                backend: str = "canvas", interactive: bool | None = None) -> str:
     """The report page as a string.
 
     ``table`` is the comparison table as it should read (its cells are shown as given);
     ``settings`` are shown as name/value pairs; ``dram_bandwidth`` is B in bytes per cycle.
+    ``color_by`` and ``backend`` go to :func:`mas_sim.output.interactive.gantt_layout`.
     ``interactive=None`` uses Bokeh if it is installed; ``False`` forces the static charts.
     Raises :class:`~mas_sim.core.errors.ConfigError` on bad tables (see
     :func:`mas_sim.output.interactive.gantt_layout`).
@@ -122,7 +123,7 @@ def report_html(runs: Sequence[ReportRun], *, sa_labels: Sequence[str], dram_ban
     if use_bokeh:
         layout = gantt_layout([GanttRun(r.name, r.subjobs, r.jobs) for r in runs],
                               sa_labels=sa_labels, dram_bandwidth=dram_bandwidth,
-                              color_by=color_by)
+                              color_by=color_by, backend=backend)
         head, charts = html_parts(layout)
     else:
         charts = _static_charts(runs, sa_labels)

@@ -125,30 +125,41 @@ def test_layout_has_a_gantt_and_a_dram_lane_per_run_on_one_x_range() -> None:
     gantts = [f for f in figs if f.select({"type": HBar})]
     assert [f.title.text.split(":")[0] for f in gantts] == ["a", "b"]
     for f in gantts:
-        assert f.output_backend == "webgl"
+        assert f.output_backend == "canvas"
         assert f.yaxis.major_label_overrides == dict(enumerate([*labels, DEADLINE_LANE]))
         hover = [t for t in f.tools if isinstance(t, HoverTool)]
         assert ("request", "@job_id (@status)") in hover[0].tooltips
         assert any(isinstance(t, TapTool) for t in f.tools)
 
 
-def test_colours_match_the_static_chart_and_the_switch_toggles_renderers() -> None:
+def _hex(rgba: tuple[float, ...]) -> str:
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3])
+
+
+def test_colours_match_the_static_chart_and_the_switch_swaps_them() -> None:
     subjobs, jobs = synthetic_run(20)
     layout = gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=[f"S{i}" for i in range(6)],
                           dram_bandwidth=8.0, color_by="tenant")
     [gantt] = [f for f in _figures(layout) if f.select({"type": HBar})]
-    by_model, by_tenant = [r for r in gantt.renderers if isinstance(r.glyph, HBar)]
-    assert (by_model.visible, by_tenant.visible) == (False, True)
-    mapper = by_model.glyph.fill_color.transform
-    colors = category_colors(sorted(set(subjobs["model"])))
-    expected = [f"#{''.join(f'{round(255 * c):02x}' for c in colors[m][:3])}"
-                for m in mapper.factors]
-    assert list(mapper.palette) == expected
+    [bars] = [r for r in gantt.renderers if isinstance(r.glyph, HBar)]  # one renderer
+    assert bars.glyph.fill_color.field == "tenant"
+    by_tenant = bars.glyph.fill_color.transform
+    tenants = sorted(set(subjobs["tenant"]))
+    assert list(by_tenant.factors) == [str(t) for t in tenants]
+    assert list(by_tenant.palette) == [_hex(category_colors(tenants)[t]) for t in tenants]
     [switch] = layout.select({"type": RadioButtonGroup})
     assert switch.active == 1
     [callback] = switch.js_property_callbacks["change:active"]
     assert isinstance(callback, CustomJS)
-    assert by_model in callback.args["by_model"] and by_tenant in callback.args["by_tenant"]
+    assert callback.args["bars"] == [bars]
+    assert callback.args["mappers"]["tenant"] is by_tenant
+    by_model = callback.args["mappers"]["model"]
+    models = sorted(set(subjobs["model"]))
+    assert list(by_model.factors) == models
+    assert list(by_model.palette) == [_hex(category_colors(models)[m]) for m in models]
+    model_legend, tenant_legend = (callback.args["legends"][k][0] for k in ("model", "tenant"))
+    assert (model_legend.visible, tenant_legend.visible) == (False, True)
+    assert [i.label.value for i in model_legend.items] == models
 
 
 def test_selection_glue_links_every_source() -> None:
@@ -165,6 +176,7 @@ def test_selection_glue_links_every_source() -> None:
 @pytest.mark.parametrize(("kw", "match"), [
     ({"color_by": "layer"}, "color_by = 'layer', expected 'model' or 'tenant'"),
     ({"sa_labels": ["one"]}, r"SA indices \[0, 1\] out of range, expected 0..0"),
+    ({"backend": "svg"}, r"backend = 'svg', expected one of \['canvas', 'webgl'\]"),
 ])
 def test_bad_options(kw: dict[str, object], match: str) -> None:
     subjobs, jobs = hand_trace()

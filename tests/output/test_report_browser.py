@@ -1,6 +1,6 @@
 """The report in a real browser (headless Chromium, driven by Selenium; see browser.py).
 
-It opens a report of two schedulers, waits for BokehJS to finish rendering, takes a
+It opens a report of two schedulers (bars drawn on a canvas, then with WebGL), waits for BokehJS to finish rendering, takes a
 screenshot and checks on its pixels that every SA lane holding sub-jobs shows bars in the
 colours of the chart's models, and a chosen bar in its own colour; that the console has no
 error and nothing was loaded from the network; that hovering that bar shows its request id
@@ -74,8 +74,8 @@ def driver() -> Iterator[Any]:
         yield d
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory,
+@pytest.fixture(scope="module", params=["canvas", "webgl"])
+def page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
          paper_system: Any) -> tuple[Path, list[ReportRun], Any]:
     from mas_sim import simulate
     from mas_sim.workload.scenario import Scenario, build_workload
@@ -89,7 +89,7 @@ def page(tmp_path_factory: pytest.TempPathFactory,
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report(path, runs, sa_labels=paper_system.sa_labels,
                  dram_bandwidth=paper_system.dram_bandwidth, title="browser test",
-                 settings={"requests": 12})
+                 settings={"requests": 12}, backend=request.param)
     return path, runs, paper_system
 
 
