@@ -1,10 +1,11 @@
 """The report in a real browser (headless Chromium, driven by Selenium; see browser.py).
 
-It opens a report of two schedulers (bars drawn on a canvas, then with WebGL), waits for BokehJS to finish rendering, takes a
-screenshot and checks on its pixels that every SA lane holding sub-jobs shows bars in the
-colours of the chart's models, and a chosen bar in its own colour; that the console has no
-error and nothing was loaded from the network; that hovering that bar shows its request id
-and layer; and that clicking it selects its request in both schedulers' charts.
+It opens a report of two schedulers (bars drawn on a canvas, then with WebGL), waits for
+BokehJS to finish rendering, takes a screenshot and checks on its pixels that every SA lane
+holding sub-jobs shows bars in the colours of the chart's models, and a chosen bar in its own
+colour; that the console has no error and nothing was loaded from the network; that hovering
+that bar shows its request id and layer; that clicking it selects its request in both
+schedulers' charts; and that the colour switch recolours the bar by its tenant.
 
 Skipped, with the reason, where Chromium, chromedriver or selenium are missing, except under
 CI (``CI`` set), where ``.ci/run`` installs them and a missing browser fails the test.
