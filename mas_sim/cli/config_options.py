@@ -9,34 +9,21 @@ option gives the dataclass's defaults.
 
 Supported field types: ``bool`` (``--x`` / ``--no-x``), ``int``, ``float``, ``str``,
 ``tuple[int, ...]`` (``1,2,3`` or ``100..104``) and ``X | None`` of those (``none`` gives None).
+The help is the docstring under the field (:func:`mas_sim.core.settings.field_docs`, which the
+``setting()`` fields of ``run`` / ``compare`` / ``sweep`` use too); these configs stay plain
+dataclasses because their options override a base (a preset or a resumed run), not a default.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
-import inspect
-import itertools
-import textwrap
 import types
 import typing
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-
-def field_docs(cls: type) -> dict[str, str]:
-    """The docstring under each field of dataclass ``cls`` (PEP 257 attribute docstrings),
-    whitespace-normalised; fields without one are absent."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    docs: dict[str, str] = {}
-    for node, after in itertools.pairwise(body):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)):
-            docs[node.target.id] = " ".join(after.value.value.split())
-    return docs
+from mas_sim.core.settings import field_docs
 
 
 def int_list(text: str) -> tuple[int, ...]:

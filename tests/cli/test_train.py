@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from mas_sim.cli import main as cli_main
-from mas_sim.cli.config_options import field_docs, int_list
+from mas_sim.cli.config_options import int_list
 from mas_sim.cli.train import add_train_arguments, config_from_args
 from mas_sim.core.errors import ConfigError
+from mas_sim.core.settings import field_docs
 from policies.relmas.checkpoint import load_checkpoint
 from policies.relmas.config import TrainConfig
 from policies.relmas.ddpg import DDPGConfig
