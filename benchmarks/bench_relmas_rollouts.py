@@ -11,7 +11,9 @@ the schedules) plays ``--episodes`` training episodes of mixed / QoS-Medium thro
 collector of :mod:`policies.relmas.collect`; steps/s = ticks / wall time of the whole batch,
 and the workers' own clocks split a tick into encoding, acting and the environment (the
 reward's forecast and the engine). Learner: DDPG updates on batches drawn from those
-transitions (batch 32, states capped at 64 SJs). Prints a table, writes
+transitions (batch 32, states capped at 64 SJs). The workers' CPU seconds are
+reported too: on a machine shared with other jobs, wall-clock speed-ups measure the share of
+the cores the run got, while steps per worker CPU second do not. Prints a table, writes
 ``benchmarks/results/relmas_rollouts.json``.
 """
 
@@ -57,7 +59,9 @@ def rollouts(spec: RolloutSpec, weights: dict[str, torch.Tensor], episodes: list
         collector.close()
     steps = sum(len(e.transitions) for e in out)
     parts = {k: float(sum(getattr(e, k) for e in out)) for k in ("encode_s", "act_s", "env_s")}
+    cpu = float(sum(e.cpu_s for e in out))
     return {"workers": workers, "steps": steps, "wall_s": wall, "steps_per_s": steps / wall,
+            "worker_cpu_s": cpu, "steps_per_cpu_s": steps / cpu,
             **{f"{k[:-2]}_us_per_step": 1e6 * v / steps for k, v in parts.items()}}, out
 
 
@@ -113,10 +117,11 @@ def main() -> None:
             rows.append({"collector": f"{w} Ray actors", **row})
     report["rollouts"] = rows
     report["learner"] = learner(experience, args.hidden, 6, args.updates)
-    print(f"{'collector':24} {'steps':>6} {'wall s':>7} {'steps/s':>8} {'encode':>7} "
-          f"{'act':>7} {'env':>7}  (us per step)")
+    print(f"{'collector':24} {'steps':>6} {'wall s':>7} {'steps/s':>8} {'/cpu s':>7} "
+          f"{'encode':>7} {'act':>7} {'env':>7}  (us per step)")
     for r in rows:
         print(f"{r['collector']:24} {r['steps']:6d} {r['wall_s']:7.1f} {r['steps_per_s']:8.1f} "
+              f"{r['steps_per_cpu_s']:7.1f} "
               f"{r['encode_us_per_step']:7.0f} {r['act_us_per_step']:7.0f} "
               f"{r['env_us_per_step']:7.0f}")
     lr = report["learner"]

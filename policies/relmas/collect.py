@@ -88,6 +88,9 @@ class EpisodeExperience:
     """Seconds in the actor's forward pass and the noise."""
     env_s: float = 0.0
     """Seconds in the environment: the reward's forecast and the engine up to the next tick."""
+    cpu_s: float = 0.0
+    """CPU seconds of the worker for the whole episode (wall clocks count the time other
+    processes take from a busy machine; this does not)."""
 
 
 class _Worker:
@@ -110,6 +113,7 @@ class _Worker:
         ep = Episode(s.system, s.scenario(training_seed(s.seed, episode), s.requests), s.period,
                      s.forecaster, s.reward)
         out = EpisodeExperience(episode, [], 0.0, 0)
+        cpu = time.process_time()
         clock = time.perf_counter
         while ep.view is not None:
             view = ep.view
@@ -135,6 +139,7 @@ class _Worker:
             out.act_s += t2 - t1
             out.env_s += t3 - t2
         out.met = ep.outcomes.met
+        out.cpu_s = time.process_time() - cpu
         return out
 
 
