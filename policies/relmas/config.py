@@ -72,6 +72,9 @@ class TrainConfig:
     ``<stem>.png``."""
     resume: str | None = None
     """Checkpoint to continue from (its networks, optimizers and progress)."""
+    init: str | None = None
+    """Checkpoint whose actor, critic and encoder scales a new run starts from (fresh
+    optimizers, progress and history): RL from an imitation student, e.g. a shipped file."""
     load: float | None = None
     """Load factor rho of the workloads (None: the scenario default)."""
     period: float | None = None

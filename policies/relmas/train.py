@@ -54,7 +54,7 @@ from policies.relmas.callbacks import (
     WriteHistory,
     best_path,
 )
-from policies.relmas.checkpoint import load_checkpoint, save_checkpoint
+from policies.relmas.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from policies.relmas.collect import Collector, RolloutSpec, make_collector
 from policies.relmas.config import (
     ANY,
@@ -175,19 +175,30 @@ class Trainer:
         self.resumed = config.resume is not None
         if config.resume is not None:
             self.restore(config.resume)
+        elif config.init is not None:
+            self.initialise(config.init)
         self.buffer = ReplayBuffer(cfg.buffer_size)
         self.encoder = StateEncoder(self.norm, cfg.max_rq)
         self.eval_policy = Relmas.from_actor(self.agent.actor, self.norm)  # the whole RQ
         self.started = time.perf_counter()
 
     # -- resume and files ----------------------------------------------------------------------
-    def restore(self, path: str) -> None:
-        """Networks, optimizers, progress, history and best weights of checkpoint ``path``."""
+    def _load(self, path: str, what: str) -> Checkpoint:
         ckpt = load_checkpoint(path, num_sas=self.system.num_sas, hidden=self.config.hidden)
         if ckpt.normalisation.model_names != self.norm.model_names:
-            raise ConfigError(f"resume: checkpoint models {list(ckpt.normalisation.model_names)}"
+            raise ConfigError(f"{what}: checkpoint models {list(ckpt.normalisation.model_names)}"
                               f" differ from the scenario's {list(self.norm.model_names)}")
         self.norm = ckpt.normalisation
+        return ckpt
+
+    def initialise(self, path: str) -> None:
+        """Actor, critic (and their targets) and encoder scales of checkpoint ``path``."""
+        ckpt = self._load(path, "init")
+        self.agent.load_state_dict({"actor": ckpt.actor, "critic": ckpt.critic})
+
+    def restore(self, path: str) -> None:
+        """Networks, optimizers, progress, history and best weights of checkpoint ``path``."""
+        ckpt = self._load(path, "resume")
         state = dict(ckpt.training or {})
         self.agent.load_state_dict({"actor": ckpt.actor, "critic": ckpt.critic,
                                     **dict(state.get("agent", {}))})

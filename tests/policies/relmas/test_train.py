@@ -203,3 +203,18 @@ def test_train_configs_round_trip_through_their_dict() -> None:
     config = _config(Path("x.pt"), imitation=ImitationConfig(rounds=2), eval_seeds=(3, 4))
     assert TrainConfig.from_dict(config.to_dict()) == config
     assert TrainConfig.from_dict({"hidden": 64, "unknown": 1}) == TrainConfig(hidden=64)
+
+
+def test_a_run_can_start_from_another_checkpoints_networks(tmp_path: Path) -> None:
+    first = tmp_path / "first.pt"
+    _train(_config(first, episodes=1, eval_every=1))
+    trainer = Trainer(_config(tmp_path / "second.pt", init=str(first)), system=tiny_system(),
+                      scenario=lambda s, n: random_workload(s, n))
+    start = load_checkpoint(first)
+    for key, value in start.actor.items():
+        assert torch.equal(trainer.agent.actor.state_dict()[key], value)
+        assert torch.equal(trainer.agent.actor_target.state_dict()[key], value)
+    assert trainer.episode == 0 and trainer.history == [] and not trainer.resumed
+    with pytest.raises(CheckpointError, match="hidden size 16, expected 32"):
+        Trainer(_config(tmp_path / "third.pt", hidden=32, init=str(first)),
+                system=tiny_system(), scenario=lambda s, n: random_workload(s, n))
