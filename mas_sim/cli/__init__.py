@@ -1,6 +1,9 @@
 """The ``mas-sim`` command line (also ``python -m mas_sim``).
 
 Each sub-command lives in its own module with ``add_parser(subparsers)`` and ``run(args)``.
+Only the module of the command being run is imported (``mas-sim --help`` imports none), and
+no module imports a heavy library (numpy, pandas, torch, matplotlib) before a command needs it:
+a call costs its own work, not the whole project's import time.
 User errors (:class:`~mas_sim.core.errors.MasSimError`) print one line on stderr and exit with 2,
 like argparse's own usage errors; anything else is a bug and keeps its traceback.
 """
@@ -24,22 +27,43 @@ COMMANDS = {
     "reproduce": "mas_sim.cli.reproduce",
 }
 
+#: Sub-command name -> its line in ``mas-sim --help`` (the module's own ``help`` when built).
+SUMMARIES = {
+    "run": "run one policy on a scenario",
+    "compare": "compare policies on a scenario",
+    "models": "list the DNN zoo, or show one model",
+    "train": "train a learning scheduler (relmas)",
+    "sweep": "run a grid of scenarios and policies into one table",
+    "reproduce": "regenerate a paper's figures and tables",
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``argv``, only the command it names is built in full (the
+    others are one help line each), so that parsing imports that command's module alone."""
     parser = argparse.ArgumentParser(
         prog="mas-sim",
         description="Simulate online DNN inference scheduling on heterogeneous "
                     "multi-accelerator systems.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS.values():
-        importlib.import_module(module).add_parser(sub)
+    chosen = _command(argv) if argv is not None else None
+    for name, module in COMMANDS.items():
+        if argv is None or name == chosen:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=SUMMARIES.get(name))
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (its first word not an option), if any."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         if getattr(args, "scenario", None) is not None:  # the file's values become defaults

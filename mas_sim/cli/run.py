@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +125,8 @@ def write_html(path: str, results: list[Result], points: list[Point], title: str
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("mas-sim")
     except metadata.PackageNotFoundError:
