@@ -81,6 +81,7 @@ class _Importer:
 
     def __init__(self, model: str, proto: onnx.ModelProto) -> None:
         self.model = model
+        self.from_torch = proto.producer_name == "pytorch"
         graph = proto.graph
         # Constants: initializers and everything computed from constants only, with dims.
         self.const_dims: dict[str, tuple[int, ...]] = {
@@ -105,9 +106,13 @@ class _Importer:
         unsupported = sorted({f"{n.op_type} ({n.name or 'unnamed'})" for n in layers
                               if n.op_type not in _SUPPORTED or n.domain not in ("", "ai.onnx")})
         if unsupported:
+            # torch's dynamo exporter (its default since 2.9) decomposes pooling and batch-norm
+            # into such operators; the TorchScript exporter keeps the ones read here.
+            hint = ("; exported from PyTorch: export with torch.onnx.export(..., dynamo=False, "
+                    "do_constant_folding=False)" if self.from_torch else "")
             raise ModelError(f"model {self.model!r}: unsupported ONNX operator(s): "
                              f"{', '.join(unsupported)} (supported: "
-                             f"{', '.join(sorted(_SUPPORTED))})")
+                             f"{', '.join(sorted(_SUPPORTED))}){hint}")
         for node in layers:
             self._visit(node)
         if self.builder.graph.number_of_nodes() == 0:

@@ -32,6 +32,8 @@ _built: dict[str, nx.DiGraph] = {}
 """Zoo graphs built so far (never handed out directly)."""
 _registered: dict[str, nx.DiGraph] = {}
 """User graphs by name; a registered name shadows a zoo model of the same name."""
+_revisions: dict[str, int] = {}
+"""How many times each name was registered or unregistered (caches key names with it)."""
 
 ENTRY_POINT_GROUP = "mas_sim.models"
 """Entry-point group of model plugins (name -> a layer graph or a function returning one)."""
@@ -72,6 +74,7 @@ def register(name: str, graph: nx.DiGraph, *, overwrite: bool = False) -> None:
         raise ModelError(f"model {name!r} already exists (known: {', '.join(available())}); "
                          f"pass overwrite=True to replace it")
     _registered[name] = _stored(name, graph)
+    _revisions[name] = _revisions.get(name, 0) + 1
 
 
 def _stored(name: str, graph: nx.DiGraph) -> nx.DiGraph:
@@ -86,10 +89,18 @@ def _stored(name: str, graph: nx.DiGraph) -> nx.DiGraph:
     return stored
 
 
+def revision(name: str) -> int:
+    """A number that changes whenever the graph behind ``name`` may have (registered,
+    replaced or unregistered): 0 for a zoo model never shadowed. Caches keyed by a model's
+    name include it, so a replaced graph is never costed with the old one's tables."""
+    return _revisions.get(name, 0)
+
+
 def unregister(name: str) -> None:
     """Remove a registered model; :class:`ModelError` if ``name`` was not registered."""
     if name not in _registered:
         raise ModelError(unknown_name("registered model", name, _registered))
+    _revisions[name] = _revisions.get(name, 0) + 1
     del _registered[name]
 
 

@@ -184,6 +184,8 @@ def check_schedule(schedule: object, view: SchedulerView, where: str) -> Schedul
     if priority.shape != (r,) or sa.shape != (r,):
         raise PolicyError(f"{where}: priority shape {priority.shape} and sa shape {sa.shape}, "
                           f"expected ({r},) for {r} sub-jobs")
+    if not (isinstance(schedule.priority, np.ndarray) and isinstance(schedule.sa, np.ndarray)):
+        schedule = Schedule(priority, sa)  # built from lists: the engine reads arrays
     if r == 0:
         return schedule
     if sa.dtype.kind not in "iu":

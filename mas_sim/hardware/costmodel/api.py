@@ -58,7 +58,8 @@ class _LRU(Generic[K, V]):
 
 
 _Prepared = tuple[LayerTable, tiling.TilingCandidates]
-_prepared: _LRU[tuple[str, str], _Prepared] = _LRU(256)
+_Key = tuple[object, ...]
+_prepared: _LRU[_Key, _Prepared] = _LRU(256)
 _costs: _LRU[tuple[object, ...], LayerCosts] = _LRU(4096)
 _profiles: _LRU[tuple[object, ...], ModelProfile] = _LRU(1024)
 _batch_tilings: _LRU[tuple[object, ...], tiling.BatchTilings] = _LRU(64)
@@ -73,15 +74,19 @@ def clear_cache() -> None:
         zigzag.clear_memo()
 
 
-def _prepare(model_or_graph: str | nx.DiGraph) -> tuple[tuple[str, str], _Prepared]:
-    """The layer table and tiling candidates of a zoo model (by name) or a layer graph."""
+def _prepare(model_or_graph: str | nx.DiGraph) -> tuple[_Key, _Prepared]:
+    """The layer table and tiling candidates of a model (by name) or a layer graph. A name is
+    keyed with its registry revision: a model registered again under the same name is a new
+    key, never costed with the old graph's tables."""
+    key: _Key
     if isinstance(model_or_graph, str):
-        key = ("model", model_or_graph)
+        import models  # lazily: the zoo is heavier than the cost model
+        from models.registry import revision
+
+        key = ("model", model_or_graph, revision(model_or_graph))
         hit = _prepared.get(key)
         if hit is not None:
             return key, hit
-        import models  # lazily: the zoo is heavier than the cost model
-
         graph = models.get(model_or_graph)
     elif isinstance(model_or_graph, nx.DiGraph):
         graph = model_or_graph
@@ -101,7 +106,7 @@ def _check_backend(backend: str) -> None:
         raise ConfigError(unknown_name("cost-model backend", backend, BACKENDS))
 
 
-def _layer_costs(key: tuple[str, str], prepared: _Prepared, sa: SubAcceleratorSpec,
+def _layer_costs(key: _Key, prepared: _Prepared, sa: SubAcceleratorSpec,
                  backend: str, nop_pj_per_bit: float, batch: int = 1) -> LayerCosts:
     ckey = (key, sa, backend, nop_pj_per_bit) if batch == 1 else (
         key, sa, backend, nop_pj_per_bit, batch)
