@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mas_sim.cli.options import (
     add_policy_option,
     add_scenario_options,
+    check_outputs,
     human,
     parse_policy_options,
     point_from_args,
@@ -154,6 +155,7 @@ def main(args: argparse.Namespace) -> int:
     points = points_from_args(args, names)
     if args.html:
         check_html_target(args.html)
+    check_outputs(args, directory="out", probe="compare.json")
     bound = bound_record(args) if args.with_bound else None  # refuses before anything runs
     out_dir = Path(args.out) if args.out else None
     wants_trace = bool(args.trace or args.chrome_trace or args.gantt or out_dir or args.html)

@@ -231,3 +231,37 @@ def parse_policy_options(specs: list[str], running: Collection[str] | None = Non
             value = text
         out.setdefault(name, {})[key] = value
     return out
+
+
+# -- outputs -------------------------------------------------------------------------------------
+#: Options naming an output file (``-`` for stdout where allowed); checked before a run starts.
+OUTPUT_FILES = ("json", "trace", "jobs", "chrome_trace", "gantt", "html")
+
+
+def check_outputs(args: argparse.Namespace, *, directory: str | None = None,
+                  probe: str = "summary.json") -> None:
+    """Refuse, before anything runs, an output that cannot be written (a directory, a
+    read-only place) and two outputs naming the same file; ``directory``: an option naming an
+    output folder (``--out``), checked by probing its file ``probe``."""
+    import os
+
+    from mas_sim.core.files import check_writable
+
+    seen: dict[str, str] = {}
+    for name in OUTPUT_FILES:
+        path = getattr(args, name, None)
+        if path is None or path == "-":
+            continue
+        flag = "--" + name.replace("_", "-")
+        check_writable(path, flag)
+        same = os.path.realpath(path)
+        if same in seen:
+            raise ConfigError(f"{seen[same]} and {flag} both name {path!r}, expected different "
+                              f"files")
+        seen[same] = flag
+    folder = getattr(args, directory, None) if directory else None
+    if folder is not None:
+        where = Path(folder)
+        if where.exists() and not where.is_dir():
+            raise ConfigError(f"--{directory} {folder!r} is a file, expected a directory")
+        check_writable(where / probe, f"--{directory}: file")

@@ -7,6 +7,8 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from mas_sim.cli.options import check_outputs
+from mas_sim.core.errors import ConfigError
 from mas_sim.runs.sweep import BACKENDS
 
 
@@ -39,9 +41,16 @@ def main(args: argparse.Namespace) -> int:
     """Run the reproduction and list what it wrote."""
     from mas_sim.studies.relmas import FULL, QUICK, reproduce_relmas
 
+    check_outputs(args, directory="out")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers = {args.workers}, expected an integer >= 1")
     config = QUICK if args.quick else FULL
     if args.policies is not None:
-        config = replace(config, policies=tuple(p.strip() for p in args.policies.split(",")))
+        names = [p.strip() for p in args.policies.split(",")]
+        if "" in names or len(set(names)) != len(names):
+            raise ConfigError(f"--policies {args.policies!r}: expected a comma-separated list "
+                              f"of distinct policies, without empty entries")
+        config = replace(config, policies=tuple(names))
     report = reproduce_relmas(args.out, config, workers=args.workers,
                               backend=args.backend, ray_address=args.ray_address,
                               progress=not args.no_progress, log=sys.stderr)

@@ -12,6 +12,7 @@ from mas_sim.cli.options import (
     add_policy_option,
     add_scenario_options,
     add_settings,
+    check_outputs,
     human,
     parse_policy_options,
     point_from_args,
@@ -141,6 +142,7 @@ def main(args: argparse.Namespace) -> int:
     point = point_from_args(args, policy_options=options)
     if args.html:
         check_html_target(args.html)
+    check_outputs(args)
     wants_trace = bool(args.trace or args.chrome_trace or args.gantt or args.html)
     result = run_one(point, args, trace=wants_trace)
     out = human(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from mas_sim.cli.options import (
@@ -13,6 +14,7 @@ from mas_sim.cli.options import (
     parse_policy_options,
     point_from_args,
 )
+from mas_sim.core.errors import ConfigError
 from mas_sim.runs.sweep import AXES, BACKENDS, FORMATS
 
 #: Columns of the printed summary, beside the grid's axes.
@@ -56,6 +58,9 @@ def main(args: argparse.Namespace) -> int:
 
     from mas_sim.runs.sweep import expand, parse_grid, run_sweep
 
+    if not args.resume and Path(args.out).exists():
+        raise ConfigError(f"--out {args.out!r} exists: pass --resume to run only its missing "
+                          f"points, or name a new file")
     grid = parse_grid(args.grid)
     base = point_from_args(args)
     running = dict(grid.axes).get("policy", (base.policy,))

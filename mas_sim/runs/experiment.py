@@ -121,6 +121,39 @@ class Point(Scenario):
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def point_of_row(row: Mapping[str, Any]) -> Point:
+    """The :class:`Point` whose :meth:`Point.columns` are the point columns of ``row`` (a row of
+    a results table, as read back: missing values as None or NaN, numbers of any numeric type);
+    raises :class:`~mas_sim.core.errors.MasSimError` if they do not make a valid point."""
+    values: dict[str, Any] = {}
+    for f in fields(Point):
+        s = setting_of(f)
+        name = s.user_name(f.name) if s is not None else f.name
+        if name not in row:
+            continue
+        value = _plain(row[name])
+        if f.name == "policy_options":
+            try:
+                value = tuple(json.loads(value).items()) if value else ()
+            except (TypeError, ValueError, AttributeError):
+                raise ConfigError(f"policy_options = {value!r}, expected a JSON object") from None
+        elif s is not None and value is not None:
+            if s.kind is int and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            value = s.inside(value)
+        values[f.name] = value
+    return Point(**values)
+
+
+def _plain(value: Any) -> Any:
+    """A table cell as a plain Python value: NaN -> None, numpy scalars -> int/float/str."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
 def _columns() -> tuple[str, ...]:
     names = ["policy"]
     for f in fields(Point):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import multiprocessing
 import os
 import sys
@@ -36,8 +37,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mas_sim.core.errors import ConfigError, MissingExtraError, unknown_name
-from mas_sim.core.files import atomic_path
+from mas_sim.core.errors import ConfigError, MasSimError, MissingExtraError, unknown_name
+from mas_sim.core.files import atomic_path, check_writable
 from mas_sim.core.settings import Setting, settings
 from mas_sim.runs.experiment import POINT_FIELDS, WALL_COLUMNS, Point, check_point, flat_record
 
@@ -294,6 +295,31 @@ def _import_path_exported() -> Iterator[None]:
             os.environ["PYTHONPATH"] = before
 
 
+RAY_CONNECT_TIMEOUT_S = 3.0
+"""How long to try a ``host:port`` Ray address before refusing it (Ray itself retries ~25 s)."""
+
+
+def check_ray_address(address: str) -> None:
+    """Refuse at once a ``[ray://]host:port`` address nothing listens on (``auto`` and other
+    forms are left to Ray)."""
+    import socket
+
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        if address != "auto" and not address.startswith("ray://"):
+            raise ConfigError(f"--ray-address {address!r}, expected auto, host:port or "
+                              f"ray://host:port")
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)),
+                                      timeout=RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"--ray-address {address!r}: nothing answers at {host}:{port} "
+                          f"({exc.strerror or exc}); start the cluster or fix the address"
+                          ) from None
+
+
 def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
              address: str | None) -> Iterator[tuple[int, R]]:
     require_ray()
@@ -301,9 +327,17 @@ def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
 
     started = False
     if not ray.is_initialized():
-        with _import_path_exported() if address is None else contextlib.nullcontext():
-            ray.init(address=address, num_cpus=workers if address is None else None,
-                     include_dashboard=False, log_to_driver=False, configure_logging=False)
+        if address is not None:
+            check_ray_address(address)
+        try:
+            with _import_path_exported() if address is None else contextlib.nullcontext():
+                ray.init(address=address, num_cpus=workers if address is None else None,
+                         include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+            reason = " ".join(str(exc).split())[:200]
+            what = f"--ray-address {address!r}" if address else "a local Ray runtime"
+            raise ConfigError(f"{what}: Ray could not start or connect ({reason})") from None
         started = True
     try:
         task = ray.remote(num_cpus=1)(fn)
@@ -350,13 +384,65 @@ def check_output(path: str | Path) -> Path:
 
 
 def read_results(path: str | Path) -> pd.DataFrame:
-    """Read a sweep's results file (CSV or Parquet)."""
+    """Read a sweep's results file (CSV or Parquet); ConfigError if it cannot be read as a
+    table (binary, truncated, empty, not UTF-8)."""
     import pandas as pd
 
     p = Path(path)
-    if p.name.endswith(".parquet"):
-        return pd.read_parquet(p)
-    return pd.read_csv(p, dtype={"point_key": str, "policy_options": str, "hardware": str})
+    try:
+        if p.name.endswith(".parquet"):
+            return pd.read_parquet(p)
+        return pd.read_csv(p, dtype={"point_key": str, "policy_options": str, "hardware": str,
+                                     "checkpoint": str})
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise ConfigError(f"results file {str(p)!r} cannot be read as a table ({reason})"
+                          ) from None
+
+
+#: Columns every results row must have, beside the point's own: a row without them did not
+#: come from a finished run.
+RESULT_COLUMNS: tuple[str, ...] = ("point_key", "met", "missed", "dropped", "sla_satisfaction")
+
+
+def check_results(table: pd.DataFrame, path: str | Path) -> None:
+    """Refuse (ConfigError, one line) a results table that cannot be trusted for ``--resume``:
+    a column of the points or of the results missing, or a row whose point columns do not
+    make the point its ``point_key`` names, or whose results are missing or inconsistent.
+    A damaged row is never counted as done: the whole file is refused, naming the row."""
+    from mas_sim.runs.experiment import point_of_row
+
+    where = f"results file {str(path)!r}"
+    required = [c for c in (*POINT_FIELDS, *RESULT_COLUMNS) if c in _ALWAYS]
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise ConfigError(f"{where} lacks column(s) {', '.join(missing)}: not the results of a "
+                          f"sweep (or of an older version); move it away or use another --out")
+    for i, record in enumerate(table.to_dict("records")):
+        row = {str(k): v for k, v in record.items()}
+        line = f"{where}, row {i + 2}"
+        try:
+            key = point_of_row(row).key()
+        except MasSimError as exc:
+            raise ConfigError(f"{line}: {exc}; fix or delete the row") from None
+        if key != row["point_key"]:
+            raise ConfigError(f"{line}: point_key {row['point_key']!r} is not the key of the "
+                              f"row's point ({key}); fix or delete the row")
+        counts = [row[c] for c in ("met", "missed", "dropped")]
+        if any(not _count(c) for c in counts) or not _count(row["requests"]) or (
+                sum(int(c) for c in counts) != int(row["requests"])):
+            raise ConfigError(f"{line}: met/missed/dropped {counts} do not add up to its "
+                              f"{row['requests']} requests; fix or delete the row")
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int | float) and value == value and float(value).is_integer() and (
+        value >= 0)
+
+
+#: Point columns present in every results table (the others only when set).
+_ALWAYS: frozenset[str] = frozenset(
+    {*(c for c in POINT_FIELDS if c in Point().columns()), *RESULT_COLUMNS})
 
 
 def write_results(path: str | Path, table: pd.DataFrame) -> None:
@@ -408,8 +494,17 @@ def run_sweep(points: Sequence[Point], out: str | Path | None = None, *,
         raise ConfigError(f"workers = {workers!r}, expected a positive integer")
     if backend == "ray":
         require_ray()
+        if ray_address is not None:
+            check_ray_address(ray_address)
+    elif ray_address is not None:
+        raise ConfigError("--ray-address is for --backend ray")
     check_points(points)
-    previous = read_results(path) if resume and path is not None and path.exists() else None
+    if path is not None:
+        check_writable(path, "results file")
+    previous = None
+    if resume and path is not None and path.exists():
+        previous = read_results(path)
+        check_results(previous, path)
     done = set(previous["point_key"]) if previous is not None else set()
     todo = [p for p in points if p.key() not in done]
     skipped = len(points) - len(todo)
@@ -419,20 +514,25 @@ def run_sweep(points: Sequence[Point], out: str | Path | None = None, *,
     from tqdm.auto import tqdm
 
     rows: dict[int, dict[str, Any]] = {}
-    last_flush = time.monotonic()
+    last_flush = -math.inf  # the first finished point is written at once
+    flushed = 0
 
     def table() -> pd.DataFrame:
         return tidy([rows[i] for i in sorted(rows)], previous)
 
     with tqdm(total=len(todo), desc="sweep", unit="point", disable=not progress,
               file=sys.stderr) as bar:
-        for index, row in map_points(flat_record, todo, backend=backend, workers=workers,
-                                     ray_address=ray_address):
-            rows[index] = row
-            bar.update(1)
-            if path is not None and time.monotonic() - last_flush > FLUSH_EVERY_S:
+        try:
+            for index, row in map_points(flat_record, todo, backend=backend, workers=workers,
+                                         ray_address=ray_address):
+                rows[index] = row
+                bar.update(1)
+                if path is not None and time.monotonic() - last_flush > FLUSH_EVERY_S:
+                    write_results(path, table())
+                    last_flush, flushed = time.monotonic(), len(rows)
+        finally:  # interrupted (Ctrl-C) or failed: keep every finished point
+            if path is not None and len(rows) > flushed:
                 write_results(path, table())
-                last_flush = time.monotonic()
     final = table()
     if path is not None:
         if rows or previous is None:
