@@ -23,6 +23,12 @@ from mas_sim.core.units import CLOCK_HZ, gbps_to_bytes_per_cycle
 Dataflow = Literal["row_stationary", "weight_stationary"]
 DATAFLOWS: tuple[Dataflow, ...] = ("row_stationary", "weight_stationary")
 
+MAX_SUB_ACCELERATORS = 256
+"""Most SAs a system may have: the scheduler's views and plans grow with the SA count."""
+MIN_DRAM_BANDWIDTH_GBPS = 0.1
+"""Slowest DRAM accepted, GB/s (160x below the paper's 16): below it, a run's transfers last
+so long that it ticks for hours through a schedule that hardly moves."""
+
 def _positive(owner: str, name: str, value: float, *, integer: bool = False) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if integer:
@@ -118,7 +124,13 @@ class SystemSpec:
         for sa in sas:
             if not isinstance(sa, SubAcceleratorSpec):
                 raise ConfigError(f"system: {sa!r} is not a SubAcceleratorSpec")
+        if len(sas) > MAX_SUB_ACCELERATORS:
+            raise ConfigError(f"system: {len(sas)} sub-accelerators, expected at most "
+                              f"{MAX_SUB_ACCELERATORS}")
         _positive("system", "dram_bandwidth", self.dram_bandwidth)
+        if self.dram_bandwidth < gbps_to_bytes_per_cycle(MIN_DRAM_BANDWIDTH_GBPS):
+            raise ConfigError(f"system: dram_bandwidth = {self.dram_bandwidth!r} bytes/cycle, "
+                              f"expected at least {MIN_DRAM_BANDWIDTH_GBPS} GB/s")
         _positive("system", "nop_bandwidth", self.nop_bandwidth)
         _positive("system", "nop_energy_pj_per_bit", self.nop_energy_pj_per_bit)
 
@@ -254,6 +266,8 @@ def _sub_accelerators_from_entry(entry: object, where: str) -> Sequence[SubAccel
         raise ConfigError(f"{where}: missing key(s) {sorted(missing)} (or give a preset)")
     count = entry.get("count", 1)
     _positive(where, "count", count, integer=True)
+    if count > MAX_SUB_ACCELERATORS:
+        raise ConfigError(f"{where}: count = {count!r}, expected at most {MAX_SUB_ACCELERATORS}")
     try:
         spec = SubAcceleratorSpec(**fields)
     except ConfigError as exc:

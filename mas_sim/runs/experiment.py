@@ -22,6 +22,7 @@ from mas_sim.core.errors import ConfigError, MasSimError
 from mas_sim.core.plugins import load_plugins
 from mas_sim.core.settings import setting, setting_of, settings
 from mas_sim.hardware import SystemSpec
+from mas_sim.hardware.spec import MIN_DRAM_BANDWIDTH_GBPS
 from mas_sim.workload.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Point(Scenario):
 
     policy: str = setting("fcfs-h", choices=policy_names, metavar="NAME")
     """Policy: a registry name (``policies.available()``)."""
-    bandwidth_gbps: float | None = setting(None, kind=float, above=0.0, metavar="X")
+    bandwidth_gbps: float | None = setting(None, kind=float, minimum=MIN_DRAM_BANDWIDTH_GBPS,
+                                           metavar="X")
     """DRAM bandwidth, GB/s (default: the hardware's own, 16 for the paper's)."""
     hardware: str = setting("paper", metavar="paper|FILE.toml")
     """Hardware: ``paper`` (RELMAS Table 1) or the path of a hardware TOML file."""
@@ -186,9 +188,10 @@ def make_policy(point: Point) -> Policy:
 
 def check_point(point: Point) -> None:
     """Raise the project error a run of ``point`` would raise on its configuration, without
-    simulating (policy name and options, scenario fields, hardware file)."""
-    point.system()
-    make_policy(point)
+    simulating (policy name and options, scenario fields, hardware file, the policy on that
+    hardware: ``reset`` refuses a system it cannot schedule)."""
+    system = point.system()
+    make_policy(point).reset(system, point.seed)
 
 
 def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> Result:

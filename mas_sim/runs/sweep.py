@@ -440,9 +440,11 @@ def _count(value: object) -> bool:
         value >= 0)
 
 
-#: Point columns present in every results table (the others only when set).
+#: Columns every results table has: settings added later (``key_default=False``) may be absent
+#: from older files, where they were at their default.
 _ALWAYS: frozenset[str] = frozenset(
-    {*(c for c in POINT_FIELDS if c in Point().columns()), *RESULT_COLUMNS})
+    {"policy", "policy_options", *(a for a, (_, s) in AXES.items() if s.key_default),
+     *RESULT_COLUMNS})
 
 
 def write_results(path: str | Path, table: pd.DataFrame) -> None:

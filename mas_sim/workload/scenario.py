@@ -49,6 +49,10 @@ MAX_REQUESTS = 1_000_000
 """Most requests a scenario may have: the run keeps a row per request (and the sub-job trace
 one per layer), so memory grows with the count; a larger run would take hours anyway."""
 
+MIN_PERIOD = us_to_cycles(1.0)
+"""Shortest scheduling period, cycles (1 us): the run ticks once per period, so a shorter one
+makes a run of milliseconds take millions of ticks (the paper's periods are 50-200 us)."""
+
 PERIOD_US = Edge("period_us", cycles_to_us, us_to_cycles, "scheduling period Ts, microseconds")
 """The period at the edge: ``--period-us`` and the sweep axis / column ``period_us``."""
 
@@ -76,7 +80,7 @@ class Scenario:
     """Load factor rho: arrival rate x mean isolated work / number of SAs."""
     base_qos: float = setting(BASE_QOS, above=0.0, metavar="F")
     """QoS-Medium factor: latency requirement = factor x isolated latency."""
-    period: float = setting(DEFAULT_PERIOD, above=0.0, edge=PERIOD_US, metavar="T")
+    period: float = setting(DEFAULT_PERIOD, minimum=MIN_PERIOD, edge=PERIOD_US, metavar="T")
     """Scheduling period Ts, cycles (``--period-us`` / ``period_us``: microseconds)."""
     costs: str = setting("analytical", choices=BACKENDS)
     """Cost-model backend: analytical or zigzag (tables produced with ZigZag)."""
@@ -133,7 +137,6 @@ class Scenario:
 
     def _check_arrivals(self) -> None:
         from mas_sim.workload.arrivals import ARRIVAL_PROCESSES, arrival_process
-        from mas_sim.workload.trace import load_trace
 
         if self.arrivals in ARRIVAL_PROCESSES:
             arrival_process(self.arrivals, pareto_shape=self.pareto_shape)  # checks the shape
@@ -143,6 +146,8 @@ class Scenario:
                     raise ConfigError(f"{name} = {getattr(self, name)!r} is for a replayed "
                                       f"trace, not for {self.arrivals} arrivals")
             return
+        from mas_sim.workload.trace import load_trace
+
         load_trace(self.arrivals).window(self.trace_start, self.requests)  # errors now
 
     def _resolve_tenants(self) -> TenantSet | None:
