@@ -159,7 +159,7 @@ def test_trace_options_need_a_trace() -> None:
         Scenario(time_scale=1.0)
     with pytest.raises(ConfigError, match=r"trace_start = 5\.0 is for a replayed trace"):
         Scenario(arrivals="poisson", trace_start=5.0)
-    with pytest.raises(ConfigError, match=r"time_scale = -1\.0, expected a positive"):
+    with pytest.raises(ConfigError, match=r"time_scale = -1\.0, expected a finite number > 0"):
         Scenario(arrivals="azure-code-2023", time_scale=-1.0)
     with pytest.raises(ConfigError, match="unknown trace_models 'size'"):
         Scenario(arrivals="azure-code-2023", trace_models="size")
