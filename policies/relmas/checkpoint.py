@@ -27,7 +27,7 @@ import torch
 
 from mas_sim.core.errors import CheckpointError
 from mas_sim.core.files import atomic_path
-from policies.relmas.encoding import Normalisation, num_actions, num_features
+from policies.relmas.encoding import Normalisation, num_actions
 from policies.relmas.networks import Actor, Critic
 
 FORMAT = "mas-sim-relmas"
@@ -63,8 +63,8 @@ class Checkpoint:
 
     @property
     def features(self) -> int:
-        """F = 4 + 2M."""
-        return num_features(self.num_sas)
+        """F = 4 + 2M (+ 2 with tenant features)."""
+        return self.normalisation.features(self.num_sas)
 
     @property
     def actions(self) -> int:
@@ -143,17 +143,18 @@ def load_checkpoint(path: str | os.PathLike[str], *, num_sas: int | None = None,
         actor, critic = raw["actor"], raw["critic"]
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{str(p)!r}: checkpoint lacks a valid {exc}") from None
-    if ckpt_f != num_features(ckpt_m):
+    norm = Normalisation.from_dict(raw.get("normalisation", {}))
+    if ckpt_f != norm.features(ckpt_m):
         raise CheckpointError(f"{str(p)!r}: checkpoint has {ckpt_f} features for {ckpt_m} SAs, "
-                              f"expected F = 4 + 2M = {num_features(ckpt_m)}")
+                              f"expected F = 4 + 2M{' + 2' if norm.tenant_features else ''} = "
+                              f"{norm.features(ckpt_m)}")
     if num_sas is not None and ckpt_m != num_sas:
         raise CheckpointError(f"{str(p)!r}: checkpoint was trained for {ckpt_m} SAs "
                               f"(F = {ckpt_f}), the system has {num_sas} "
-                              f"(F = {num_features(num_sas)})")
+                              f"(F = {norm.features(num_sas)})")
     if hidden is not None and ckpt_h != hidden:
         raise CheckpointError(f"{str(p)!r}: checkpoint has hidden size {ckpt_h}, "
                               f"expected {hidden}")
-    norm = Normalisation.from_dict(raw.get("normalisation", {}))
     ckpt = Checkpoint(ckpt_h, ckpt_m, norm, actor, critic, raw.get("config", {}),
                       raw.get("training"))
     try:  # the weights must fit the declared shape (catches a hand-edited header)

@@ -98,11 +98,11 @@ class _Worker:
 
     def __init__(self, spec: RolloutSpec) -> None:
         torch.set_num_threads(1)
-        from policies.relmas.encoding import num_actions, num_features
+        from policies.relmas.encoding import num_actions
 
         m = spec.system.num_sas
         self.spec = spec
-        self.actor = Actor(num_features(m), num_actions(m), spec.hidden).eval()
+        self.actor = Actor(spec.normalisation.features(m), num_actions(m), spec.hidden).eval()
         self.encoder = StateEncoder(spec.normalisation, spec.max_rq)
 
     def play(self, weights: Weights, episode: int) -> EpisodeExperience:

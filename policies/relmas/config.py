@@ -33,6 +33,9 @@ LINEAR_TIME_UNIT_PERIODS = 10.0
 #: (:mod:`.sb3`; their SB3 class names, lower case).
 SB3_ALGORITHMS: tuple[str, ...] = ("ppo", "sac", "td3")
 
+#: What may pick the best checkpoint (:attr:`TrainConfig.select_by`).
+SELECT_BY: tuple[str, ...] = ("sla", "tenants")
+
 #: Training seeds of the imitation rounds start here (DDPG episodes use 0, 1, ...).
 IMITATION_SEED_OFFSET = 500_000
 
@@ -91,6 +94,17 @@ class TrainConfig:
     sa_time: str = "latency"
     """Per-SA time features: ``latency`` (the paper) or ``planned_finish`` (EDF-AC-H's plan;
     beyond the paper, :mod:`.encoding`)."""
+    tenant_targets: str | None = None
+    """Hit-rate targets of the training and evaluation workloads' tenants, e.g.
+    ``0.95x2,0.8x3,0.6x3`` (``Scenario.tenant_targets``); None: no targets (the views' tenant
+    deficits stay 0)."""
+    tenant_features: bool = False
+    """Beyond the paper: each SJ's state row also holds its tenant's hit-rate deficit and target
+    (F = 4 + 2M + 2, :mod:`.encoding`); pair it with ``reward.tenant_weight``."""
+    select_by: str = "sla"
+    """What picks the best checkpoint on the evaluation seeds: ``sla`` (SLA satisfaction) or
+    ``tenants`` (tenants that met their hit-rate target, then SLA; needs ``tenant_targets``;
+    the history's ``eval_sla`` column then holds that score)."""
     choose_deploy_cap: bool = False
     """After training, evaluate the best weights over the whole RQ and capped at ``ddpg.max_rq``
     on the evaluation seeds and record the better as the checkpoint's deployment default."""
@@ -127,6 +141,10 @@ class TrainConfig:
             raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
         if self.sa_time not in SA_TIMES:
             raise ConfigError(unknown_name("SA time feature", self.sa_time, SA_TIMES))
+        if self.select_by not in SELECT_BY:
+            raise ConfigError(unknown_name("select_by", self.select_by, SELECT_BY))
+        if self.select_by == "tenants" and self.tenant_targets is None:
+            raise ConfigError("select_by = 'tenants' needs tenant_targets")
         for name in ("load", "period", "max_minutes", "time_unit_periods"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):

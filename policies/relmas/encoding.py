@@ -64,6 +64,9 @@ TIME_ENCODINGS: tuple[str, ...] = ("log", "linear")
 #: What the per-SA time columns hold (:attr:`Normalisation.sa_time`).
 SA_TIMES: tuple[str, ...] = ("latency", "planned_finish")
 
+#: Columns the tenant features add (:attr:`Normalisation.tenant_features`).
+TENANT_FEATURES = 2
+
 #: Default cap on the SJs per state in training batches (see the module docstring).
 DEFAULT_MAX_RQ = 256
 
@@ -94,6 +97,15 @@ class Normalisation:
     """How latencies and busy times are encoded: ``"log"`` or ``"linear"`` (module docstring)."""
     sa_time: str = "latency"
     """What the per-SA time columns hold: ``"latency"`` (the paper) or ``"planned_finish"``."""
+    tenant_features: bool = False
+    """Beyond the paper (tenant-wise QoS): two more columns per SJ, its tenant's hit-rate deficit
+    (``view.tenant_deficit`` clipped to [-1, 1]) and the target it is measured against
+    (``view.tenant_target``); F = 4 + 2M + 2."""
+
+    def features(self, num_sas: int) -> int:
+        """F of this encoding on ``num_sas`` SAs (:func:`num_features`, + 2 with
+        :attr:`tenant_features`)."""
+        return num_features(num_sas) + (TENANT_FEATURES if self.tenant_features else 0)
 
     def __post_init__(self) -> None:
         if self.time_encoding not in TIME_ENCODINGS:
@@ -115,11 +127,11 @@ class Normalisation:
     @classmethod
     def for_profiles(cls, profiles: Mapping[str, ModelProfile], *, time_unit: float,
                      dram_bandwidth: float, time_encoding: str = "log",
-                     sa_time: str = "latency") -> Normalisation:
+                     sa_time: str = "latency", tenant_features: bool = False) -> Normalisation:
         """The normalisation of a workload's models (sorted by name, as the engine numbers them)."""
         names = tuple(sorted(profiles))
         return cls(names, max(profiles[n].num_layers for n in names), float(time_unit),
-                   float(dram_bandwidth), time_encoding, sa_time)
+                   float(dram_bandwidth), time_encoding, sa_time, tenant_features)
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for a checkpoint (``weights_only`` loading accepts them)."""
@@ -137,7 +149,8 @@ class Normalisation:
                        float(d["dram_bandwidth"]),  # type: ignore[arg-type]
                        # Checkpoints written before the option existed encode logs.
                        str(d.get("time_encoding", "log")),
-                       str(d.get("sa_time", "latency")))
+                       str(d.get("sa_time", "latency")),
+                       bool(d.get("tenant_features", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"checkpoint normalisation is malformed: {exc!r}") from None
 
@@ -181,7 +194,7 @@ def encode(view: SchedulerView, norm: Normalisation, rows: IntArray | None = Non
         # shows the same finishes as in the deployed actor's uncapped input.
         planned = range(view.size) if rows is None else rows.tolist()
         sa_time = planned_finish(view, planned)[:r]
-    out = np.empty((1 + r, num_features(m)), dtype=np.float32)
+    out = np.empty((1 + r, norm.features(m)), dtype=np.float32)
     unit = norm.time_unit
     work = np.log1p if norm.time_encoding == "log" else _identity
     out[0] = 0.0
@@ -193,7 +206,10 @@ def encode(view: SchedulerView, norm: Normalisation, rows: IntArray | None = Non
         out[1:, 2] = np.log1p(np.maximum(deadline - now, 0.0) / unit)
         out[1:, 3] = np.log1p(np.maximum(now - take(view.arrival), 0.0) / unit)
         out[1:, 4:4 + m] = work(sa_time / unit)
-        out[1:, 4 + m:] = take(view.bandwidth) / norm.dram_bandwidth
+        out[1:, 4 + m:4 + 2 * m] = take(view.bandwidth) / norm.dram_bandwidth
+        if norm.tenant_features:
+            out[1:, 4 + 2 * m] = np.clip(take(view.tenant_deficit), -1.0, 1.0)
+            out[1:, 5 + 2 * m] = take(view.tenant_target)
     return out
 
 
@@ -247,4 +263,4 @@ class StateEncoder:
 
     def empty(self, num_sas: int) -> Array32:
         """The state of an empty RQ after the run's end: one all-zero primer row."""
-        return np.zeros((1, num_features(num_sas)), dtype=np.float32)
+        return np.zeros((1, self.norm.features(num_sas)), dtype=np.float32)

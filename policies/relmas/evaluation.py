@@ -14,6 +14,7 @@ import numpy as np
 
 from mas_sim.hardware import SystemSpec
 from mas_sim.sim.engine import EngineConfig, Simulation
+from mas_sim.sim.jobs import Job
 from mas_sim.sim.view import Policy
 from policies.relmas.checkpoint import set_deploy_max_rq
 from policies.relmas.policy import Relmas
@@ -22,17 +23,40 @@ from policies.relmas.scenarios import Scenario
 
 
 def evaluate(actor_policy: Policy, system: SystemSpec, scenario: Scenario,
-             seeds: Sequence[int], requests: int, period: float) -> list[float]:
+             seeds: Sequence[int], requests: int, period: float,
+             select_by: str = "sla") -> list[float]:
     """SLA satisfaction (met / requests) of a deterministic policy (the actor's, or any) on
-    each seed's workload."""
+    each seed's workload; with ``select_by="tenants"``, the number of tenants that met their
+    hit-rate target plus the SLA satisfaction (so tenants count first, SLA breaks ties)."""
     slas = []
     for seed in seeds:
         outcomes = Outcomes()
+        tenants = TenantOutcomes()
         actor_policy.reset(system, seed)
         Simulation(system, scenario(seed, requests), actor_policy,
-                   EngineConfig(period=period), observers=[outcomes]).run()
-        slas.append(outcomes.met / requests)
+                   EngineConfig(period=period), observers=[outcomes, tenants]).run()
+        slas.append(outcomes.met / requests
+                    + (tenants.tenants_met() if select_by == "tenants" else 0))
     return slas
+
+
+class TenantOutcomes:
+    """Hits and targets per tenant of the ended requests with a target (an engine observer)."""
+
+    def __init__(self) -> None:
+        self.ended: dict[int, list[tuple[float, bool]]] = {}
+
+    def job_ended(self, job: Job, now: float) -> None:
+        """Record ``job``'s tenant, target and outcome."""
+        target = job.request.target
+        if target is not None:
+            self.ended.setdefault(job.request.tenant, []).append((target, job.status == "met"))
+
+    def tenants_met(self) -> int:
+        """Tenants whose hit rate reached the mean of their requests' targets
+        (``mas_sim.runs.metrics.tenant_metrics``'s rule)."""
+        return sum(1 for rows in self.ended.values()
+                   if sum(m for _, m in rows) >= sum(t for t, _ in rows) - 1e-9 * len(rows))
 
 
 def choose_deploy_cap(path: str | Path, cap: int, system: SystemSpec,

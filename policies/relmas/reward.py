@@ -11,6 +11,12 @@ the tick's schedule (cycles)::
 requirement (cycles). The projection is :func:`mas_sim.sim.forecast.forecast`: for SJs that start
 within the period it equals what the engine will do (until new arrivals change the plan); for
 the others it is the projection under the current schedule, as the paper asks.
+
+Beyond the paper, for tenant-wise QoS (``RewardConfig.tenant_weight`` > 0): each SJ's term is
+multiplied by ``w_k = max(0, 1 + tenant_weight x d_k)`` with ``d_k`` the hit-rate deficit of its
+tenant ``k`` in the view (mean target minus hit rate over the tenant's recent requests): the
+per-tenant misses are weighted dynamically by how far each tenant is from its promise, the
+closed-loop reward shaping RELMAS's conclusion points to.
 """
 
 from __future__ import annotations
@@ -42,9 +48,14 @@ class RewardConfig:
     """Weight of the normalised slack ``(deadline - f) / q``."""
     delta: float = 0.01
     """Weight of SJs projected to finish after the next tick (``f >= t + Ts``)."""
+    tenant_weight: float = 0.0
+    """Beyond the paper (tenant-wise QoS): each SJ's term is multiplied by
+    ``max(0, 1 + tenant_weight x d)``, ``d`` its tenant's hit-rate deficit (``view.tenant_deficit``
+    clipped to [-1, 1]): hits and misses of tenants below their target count more, those of
+    tenants above it less; 0 is the paper's reward."""
 
     def __post_init__(self) -> None:
-        for name in ("alpha", "beta", "gamma", "delta"):
+        for name in ("alpha", "beta", "gamma", "delta", "tenant_weight"):
             value = getattr(self, name)
             if not math.isfinite(value):
                 raise ConfigError(f"reward {name} = {value!r}, expected a finite number")
@@ -66,6 +77,9 @@ def tick_reward(view: SchedulerView, finish: npt.ArrayLike,
     finite = np.isfinite(f)
     hit = np.where(f <= deadline, config.alpha, -config.beta)
     weight = np.where(f < view.now + view.period, 1.0, config.delta)
+    if config.tenant_weight:
+        weight = weight * np.maximum(
+            0.0, 1.0 + config.tenant_weight * np.clip(view.tenant_deficit, -1.0, 1.0))
     slack = np.where(finite, (deadline - np.where(finite, f, 0.0)) / q, 0.0)
     return float(np.sum(weight * (hit + config.gamma * slack)))
 

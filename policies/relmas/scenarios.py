@@ -45,7 +45,7 @@ def scenario_for(system: SystemSpec, config: TrainConfig) -> Scenario:
 
     choices = scenario_choices(config)
     base = Settings(load=DEFAULT_LOAD if config.load is None else config.load,
-                    period=period_of(config))
+                    period=period_of(config), tenant_targets=config.tenant_targets)
 
     def build(seed: int, requests: int) -> Workload:
         workload, qos = choices[seed % len(choices)]
@@ -68,4 +68,5 @@ def training_normalisation(system: SystemSpec, config: TrainConfig, period: floa
     return Normalisation.for_profiles(profiles, time_unit=period * periods,
                                       dram_bandwidth=system.dram_bandwidth,
                                       time_encoding=config.time_encoding,
-                                      sa_time=config.sa_time)
+                                      sa_time=config.sa_time,
+                                      tenant_features=config.tenant_features)

@@ -64,7 +64,7 @@ from policies.relmas.config import (
     training_seed,
 )
 from policies.relmas.ddpg import DDPG, ReplayBuffer, Transition, collate
-from policies.relmas.encoding import Array32, StateEncoder, decode, num_actions, num_features
+from policies.relmas.encoding import Array32, StateEncoder, decode, num_actions
 from policies.relmas.evaluation import choose_deploy_cap, evaluate
 from policies.relmas.history import CSV_COLUMNS, Row, plot_history, write_history
 from policies.relmas.imitation import ImitationResult, imitate
@@ -156,7 +156,8 @@ class Trainer:
         cfg = config.ddpg
         m = self.system.num_sas
         self.norm = training_normalisation(self.system, config, self.period, self.scenario)
-        self.agent = DDPG(num_features(m), num_actions(m), config.hidden, cfg, seed=config.seed)
+        self.agent = DDPG(self.norm.features(m), num_actions(m), config.hidden, cfg,
+                          seed=config.seed)
         self.rng = np.random.default_rng(config.seed)
         self.history: list[Row] = []
         self.episode = 0
@@ -369,7 +370,7 @@ class Trainer:
         c = self.config
         started = time.perf_counter()
         slas = evaluate(self.eval_policy, self.system, self.scenario, c.eval_seeds,
-                        c.eval_requests, self.period)
+                        c.eval_requests, self.period, c.select_by)
         self.seconds["eval_s"] += time.perf_counter() - started
         row["eval_sla"], row["eval_sla_min"] = float(np.mean(slas)), float(np.min(slas))
         row["eval_s"] = self.seconds["eval_s"]
