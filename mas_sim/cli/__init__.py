@@ -32,7 +32,7 @@ SUMMARIES = {
     "run": "run one policy on a scenario",
     "compare": "compare policies on a scenario",
     "models": "list the DNN zoo, or show one model",
-    "train": "train a learning scheduler (relmas)",
+    "train": "train a learning scheduler (relmas, bcedge)",
     "sweep": "run a grid of scenarios and policies into one table",
     "reproduce": "regenerate a paper's figures and tables",
 }

@@ -54,6 +54,17 @@ TENANT_TABLE = (
     ("tenant_jain", "Jain hit/target", "{:.3f}"),
 )
 
+#: Columns added when the runs have serving metrics (a batching policy was named).
+SERVING_TABLE: tuple[tuple[Any, ...], ...] = (
+    ("batching", "batching", "{}"),
+    ("throughput_per_s", "inf/s", "{:.0f}"),
+    ("latency_p99_s", "p99 ms", "{:.2f}", 1e3),
+    ("slo_violation_rate", "SLO viol", "{:.1%}"),
+    ("utility", "utility", "{:.1f}"),
+    ("energy_per_inference_j", "mJ/inf", "{:.3f}", 1e3),
+    ("mean_batch_size", "batch", "{:.2f}"),
+)
+
 DEFAULT_POLICIES = "fcfs-h,prema-h,herald,edf-h,edf-ac-h,llf-h,moca,tenant-edf,relmas"
 
 
@@ -117,7 +128,8 @@ def points_from_args(args: argparse.Namespace, names: list[str]) -> list[Point]:
 def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The table of the runs as formatted strings; ``SLA pN`` is the SLA rate of priority
     class N; with hit-rate targets, the tenant columns (tenants that met their target, the worst
-    hit rate / target, Jain's index of hit rate / target)."""
+    hit rate / target, Jain's index of hit rate / target); with a batching policy, the serving
+    columns (:data:`SERVING_TABLE`)."""
     def value(r: dict[str, Any], key: str) -> Any:
         if key.startswith("sla_p"):
             return r.get("sla_by_priority", {}).get(key[len("sla_p"):])
@@ -126,8 +138,13 @@ def table_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 
     columns = TABLE + (TENANT_TABLE if any("tenants_met" in r for r in rows) else ())
-    return pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
-                          for k, h, f in columns} for r in rows])
+    frame = pd.DataFrame([{h: (f.format(v) if (v := value(r, k)) is not None else "-")
+                           for k, h, f in columns} for r in rows])
+    if any("utility" in r for r in rows):  # runs with a batching policy: the serving columns
+        for key, header, fmt, *scale in SERVING_TABLE:
+            frame[header] = [fmt.format(v * (scale[0] if scale else 1))
+                             if (v := r.get(key)) is not None else "-" for r in rows]
+    return frame
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

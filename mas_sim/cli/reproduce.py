@@ -1,4 +1,5 @@
-"""``mas-sim reproduce relmas``: regenerate the RELMAS paper's figures (PNG + CSV)."""
+"""``mas-sim reproduce relmas|bcedge``: regenerate the RELMAS paper's figures, or the batching
+study against BCEdge's claim (PNG + CSV)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "reproduce", help="regenerate a paper's figures and tables",
         description="Regenerate RELMAS (DAC 2024) Fig. 3, 4, 5 and a MoCA-style table as PNG "
-                    "and CSV files. Runs resume from the *_runs.csv files in --out.")
-    p.add_argument("paper", choices=["relmas"])
+                    "and CSV files (relmas), or the batching study: utility, throughput, p99 "
+                    "latency and SLO violations against load for none, fixed b, timeout, "
+                    "clipper and bcedge (bcedge). Runs resume from the runs CSV files in --out.")
+    p.add_argument("paper", choices=["relmas", "bcedge"])
     p.add_argument("--quick", action="store_true",
                    help="small runs (20 requests, 3 seeds, MAGMA 4 x 10): minutes on 2 cores")
-    p.add_argument("--out", default="results/relmas", metavar="DIR",
-                   help="results folder (default: results/relmas)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="results folder (default: results/<paper>)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: every core)")
     p.add_argument("--policies", default=None, metavar="P1,P2",
@@ -41,9 +44,13 @@ def main(args: argparse.Namespace) -> int:
     """Run the reproduction and list what it wrote."""
     from mas_sim.studies.relmas import FULL, QUICK, reproduce_relmas
 
+    if args.out is None:
+        args.out = f"results/{args.paper}"
     check_outputs(args, directory="out")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers = {args.workers}, expected an integer >= 1")
+    if args.paper == "bcedge":
+        return _bcedge(args)
     config = QUICK if args.quick else FULL
     if args.policies is not None:
         names = [p.strip() for p in args.policies.split(",")]
@@ -54,6 +61,21 @@ def main(args: argparse.Namespace) -> int:
     report = reproduce_relmas(args.out, config, workers=args.workers,
                               backend=args.backend, ray_address=args.ray_address,
                               progress=not args.no_progress, log=sys.stderr)
+    for path in report.files:
+        print(path)
+    return 0
+
+
+def _bcedge(args: argparse.Namespace) -> int:
+    from mas_sim.studies.bcedge import FULL, QUICK, reproduce_bcedge
+
+    if args.policies is not None or args.backend != "local" or args.ray_address is not None:
+        raise ConfigError("--policies, --backend and --ray-address are options of "
+                          "reproduce relmas, not bcedge")
+    report = reproduce_bcedge(args.out, QUICK if args.quick else FULL, workers=args.workers,
+                              progress=not args.no_progress, log=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for path in report.files:
         print(path)
     return 0

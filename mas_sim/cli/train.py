@@ -26,15 +26,27 @@ _CUSTOM = ("period", "imitation", "ddpg", "reward")
 
 
 def add_parser(sub: Any) -> None:
-    """Register ``train``."""
-    p = sub.add_parser(
-        "train", help="train a learning scheduler (relmas)",
+    """Register ``train relmas`` and ``train bcedge``."""
+    t = sub.add_parser("train", help="train a learning scheduler (relmas, bcedge)",
+                       description="Train a learning scheduler.")
+    algorithms = t.add_subparsers(dest="algorithm", required=True, metavar="ALGORITHM")
+    p = algorithms.add_parser(
+        "relmas", help="RELMAS (DDPG + LSTM) layer scheduler",
         description="Train RELMAS (DDPG + LSTM) on a scenario. Every option defaults to the "
                     "dataclass value shown, or to the --preset's value, or, with --resume and "
                     "no --preset, to the resumed run's value.")
-    p.add_argument("algorithm", choices=["relmas"])
     p.set_defaults(handler=main)
+    b = algorithms.add_parser(
+        "bcedge", help="BCEdge (SAC) batching policy",
+        description="Train BCEdge's interference predictor and its SAC agent (Stable-Baselines3, "
+                    "extra 'sb3') on the batching environment. Every option defaults to the "
+                    "dataclass value shown.")
+    b.set_defaults(handler=main_bcedge)
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
     try:
+        from policies.batching.train import TrainConfig as BCEdgeConfig
+
+        add_config_options(b, BCEdgeConfig, skip=("loads",))
         add_train_arguments(p)
     except ImportError:  # torch missing: `train` then says so when run
         return
@@ -110,6 +122,21 @@ def _imitation(base: Any, args: argparse.Namespace, cls: type) -> Any:
             raise ConfigError(f"{flags} given without --imitate POLICY (no warm start)")
         return None
     return replace(base, **given)
+
+
+def main_bcedge(args: argparse.Namespace) -> int:
+    """Train BCEdge; print where the checkpoints went; exit code 0."""
+    from policies.batching.train import TrainConfig as BCEdgeConfig
+    from policies.batching.train import train as train_bcedge
+
+    config = replace_given(BCEdgeConfig(), args)
+    check_writable(config.out)
+    result = train_bcedge(config, progress=not args.no_progress)
+    errs = result.predictor_errors
+    print(f"saved {result.checkpoint} (resumable with --resume) and {result.best_checkpoint} "
+          f"(best validation return); predictor median error "
+          f"{errs.get('median_rel_error', float('nan')):.1%}", file=sys.stderr)
+    return 0
 
 
 def main(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from mas_sim.workload.scenario import Scenario
 
 if TYPE_CHECKING:
     from mas_sim.runs.simulate import Result
+    from mas_sim.sim.batching import BatchingPolicy
     from mas_sim.sim.view import Policy
 
 #: Columns of a record whose values are wall-clock measurements: they differ from run to run
@@ -63,6 +64,16 @@ class Point(Scenario):
     """RELMAS hidden size (default: the checkpoint's); only for the relmas policy."""
     checkpoint: str | None = setting(None, kind=str, metavar="PATH")
     """RELMAS checkpoint file (default: the shipped one for the scenario); only for relmas."""
+    batching: str | None = setting(None, kind=str, metavar="NAME", key_default=False)
+    """Batching policy, the second level (``policies.batching``: none, fixed-<b> with b in
+    1..32, timeout, clipper, bcedge); default: no batching and no serving metrics (``none``: no
+    batching, with them)."""
+    concurrency: int | None = setting(None, kind=int, metavar="N", key_default=False)
+    """Each model's cap on SAs for fixed-<b>, timeout and clipper, 1..the SA count (default:
+    every SA)."""
+    batching_checkpoint: str | None = setting(None, kind=str, metavar="PATH",
+                                              key_default=False)
+    """BCEdge checkpoint (default: the shipped one for the workload); only for bcedge."""
     policy_options: tuple[tuple[str, Any], ...] = ()
     """Keyword options of the policy's factory, as sorted (name, value) pairs."""
     tenant_window: int = setting(64, minimum=1, metavar="N", key_default=False)
@@ -186,12 +197,41 @@ def make_policy(point: Point) -> Policy:
     return policies.make(point.policy, **point.options)
 
 
+def make_batching(point: Point) -> BatchingPolicy | None:
+    """The point's batching policy (None: no batching); refuses options without a policy."""
+    from policies import batching
+
+    name = point.batching
+    if name is None or name == batching.NONE:
+        for option in ("concurrency", "batching_checkpoint"):
+            if getattr(point, option) is not None:
+                raise ConfigError(f"--{option.replace('_', '-')} needs a batching policy "
+                                  f"(--batching), not {name!r}")
+        return None
+    options: dict[str, Any] = {}
+    if name == "bcedge":
+        if point.concurrency is not None:
+            raise ConfigError("--concurrency is chosen by bcedge itself, not given")
+        options = {"checkpoint": point.batching_checkpoint, "workload": point.workload}
+    else:
+        if point.batching_checkpoint is not None:
+            raise ConfigError(f"--batching-checkpoint is for bcedge, not {name!r}")
+        if point.concurrency is not None:
+            options["instances"] = point.concurrency
+    return batching.make(name, **options)
+
+
 def check_point(point: Point) -> None:
     """Raise the project error a run of ``point`` would raise on its configuration, without
     simulating (policy name and options, scenario fields, hardware file, the policy on that
-    hardware: ``reset`` refuses a system it cannot schedule)."""
+    hardware: ``reset`` refuses a system it cannot schedule; the batching policy likewise)."""
     system = point.system()
     make_policy(point).reset(system, point.seed)
+    batcher = make_batching(point)
+    if batcher is not None:
+        from mas_sim.workload import WORKLOAD_SETS
+
+        batcher.reset(system, tuple(sorted(WORKLOAD_SETS[point.workload])), point.seed)
 
 
 def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> Result:
@@ -204,12 +244,18 @@ def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> R
     from mas_sim.sim.engine import EngineConfig
     from mas_sim.workload.scenario import build_workload
 
+    from mas_sim.hardware.costmodel import batch_profiles
+
     load_plugins(point.plugins)  # a worker process unpickles the point without __post_init__
     system = point.system()
     policy = make_policy(point)
+    batcher = make_batching(point)
     workload = build_workload(system, point.scenario())
     return simulate(system, workload, policy, seed=point.seed, trace=trace, progress=progress,
-                    config=EngineConfig(period=point.period, tenant_window=point.tenant_window))
+                    config=EngineConfig(period=point.period, tenant_window=point.tenant_window),
+                    batching=batcher,
+                    batch_profiles=batch_profiles(system, backend=point.costs),
+                    serving=point.batching is not None)
 
 
 def record(point: Point, result: Result) -> dict[str, Any]:

@@ -19,7 +19,6 @@ import pandas as pd
 
 from mas_sim.core.errors import ConfigError, MissingExtraError
 from mas_sim.hardware import SystemSpec
-from mas_sim.hardware.profile import ModelProfile
 from mas_sim.runs.metrics import serving_metrics, summarize
 from mas_sim.runs.monitors import JobRecorder, SchedulerEnergyMonitor, TraceRecorder, UsageMonitor
 from mas_sim.sim.batching import BatchingPolicy, BatchingSimulation, BatchProfiles
@@ -149,7 +148,9 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
         serving = True
         batcher.reset(system, tuple(sorted(workload.profiles)), seed)
         if batch_profiles is None:
-            batch_profiles = analytical_batch_profiles(system)
+            from mas_sim.hardware.costmodel import batch_profiles as cost_model_batches
+
+            batch_profiles = cost_model_batches(system)
     cfg = config or EngineConfig()
     if period is not None:
         cfg = EngineConfig(**{**cfg.__dict__, "period": period})
@@ -209,16 +210,6 @@ def simulate(system: SystemSpec, workload: Workload, policy: Policy | str, *,
     subjobs = tracer.frame() if tracer is not None else TraceRecorder(
         system, batching=batched).frame()
     return Result(policy.name, system, summary, job_frame, subjobs, info)
-
-
-def analytical_batch_profiles(system: SystemSpec, backend: str = "analytical") -> BatchProfiles:
-    """``batch_profiles(model, b)`` of zoo models from the cost model on ``system``."""
-    from mas_sim.hardware import costmodel
-
-    def batch_profile(model: str, b: int) -> ModelProfile:
-        return costmodel.profile(model, system, backend=backend, batch=b)
-
-    return batch_profile
 
 
 class _Progress:

@@ -33,17 +33,19 @@ GUARD_FACTOR = 2.0
 
 def cannot_wait(view: BatchView, k: int, position: int, size: int) -> bool:
     """True if request ``position`` of model ``k``'s queue would miss its deadline were it to
-    wait one more period and then run in a batch of ``size`` taking :data:`GUARD_FACTOR` times
-    its isolated latency."""
+    wait one more period and then run in the batch it would then be closed in -- of ``size`` at
+    most, of the requests from ``position`` on plus one more arrival -- taking
+    :data:`GUARD_FACTOR` times that batch's isolated latency."""
     deadline = float(view.queue_deadline[k][position])
-    return view.now + view.period + GUARD_FACTOR * view.batch_latency(k, size) > deadline
+    then = min(size, len(view.queue_arrival[k]) - position + 1)
+    return view.now + view.period + GUARD_FACTOR * view.batch_latency(k, then) > deadline
 
 
 @dataclass
 class FixedBatch:
     """Batches of ``batch`` requests; a partial batch (what is left) only when its oldest
-    request cannot wait any longer (:func:`cannot_wait` for a full batch): without that rule a
-    fixed size starves light traffic until every request expires."""
+    request cannot wait any longer (:func:`cannot_wait`): without that rule a fixed size
+    starves light traffic until every request expires."""
 
     batch: int = 4
     """Batch size, 1..32."""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from mas_sim.hardware.costmodel.analytical import LayerCosts
     from mas_sim.hardware.costmodel.api import (
         COLUMNS,
+        batch_profiles,
         clear_cache,
         evaluate,
         layer_costs,
@@ -60,6 +61,7 @@ _LAZY: dict[str, str] = {
     "LayerCosts": "mas_sim.hardware.costmodel.analytical",
     "MAX_BATCH": "mas_sim.hardware.costmodel.batch",
     "array_shape": "mas_sim.hardware.costmodel.row_stationary",
+    "batch_profiles": "mas_sim.hardware.costmodel.api",
     "check_batch": "mas_sim.hardware.costmodel.batch",
     "clear_cache": "mas_sim.hardware.costmodel.api",
     "evaluate": "mas_sim.hardware.costmodel.api",
@@ -69,7 +71,8 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = ["BACKENDS", "COLUMNS", "MAX_BATCH", "BatchCosts", "LayerCosts", "array_shape",
-           "check_batch", "clear_cache", "evaluate", "layer_costs", "profile", "system_tables"]
+           "batch_profiles", "check_batch", "clear_cache", "evaluate", "layer_costs", "profile",
+           "system_tables"]
 
 
 def __getattr__(name: str) -> Any:

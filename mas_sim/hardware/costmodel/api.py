@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
 import networkx as nx
@@ -204,6 +204,18 @@ def profile(model_or_graph: str | nx.DiGraph, system: SystemSpec, *,
         energy=np.stack([c.energy_pj for c in columns], axis=1),
     )
     return _profiles.put(pkey, result)
+
+
+def batch_profiles(system: SystemSpec, *,
+                   backend: str = "analytical") -> Callable[[str, int], ModelProfile]:
+    """``fn(model, b)``: :func:`profile` of a zoo model on ``system`` for a batch of ``b``, the
+    form the batching engine takes (``mas_sim.sim.batching.BatchProfiles``)."""
+    _check_backend(backend)
+
+    def batch_profile(model: str, b: int) -> ModelProfile:
+        return profile(model, system, backend=backend, batch=b)
+
+    return batch_profile
 
 
 def zoo_names() -> tuple[str, ...]:
