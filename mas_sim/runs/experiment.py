@@ -240,11 +240,10 @@ def run_point(point: Point, *, trace: bool = False, progress: bool = False) -> R
     ``trace=True`` keeps the sub-job trace (Gantt charts, Chrome traces); ``progress`` shows a
     bar over requests. Deterministic: the same point gives the same result (wall times aside).
     """
+    from mas_sim.hardware.costmodel import batch_profiles
     from mas_sim.runs.simulate import simulate
     from mas_sim.sim.engine import EngineConfig
     from mas_sim.workload.scenario import build_workload
-
-    from mas_sim.hardware.costmodel import batch_profiles
 
     load_plugins(point.plugins)  # a worker process unpickles the point without __post_init__
     system = point.system()
