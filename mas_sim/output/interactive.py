@@ -298,15 +298,6 @@ def dram_demand(subjobs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return times, d
 
 
-def _step_points(times: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Polyline vertices of the step function of :func:`dram_demand` (from 0 to 0)."""
-    if not len(times):
-        return np.empty(0), np.empty(0)
-    x = np.repeat(times, 2)
-    y = np.concatenate(([0.0], np.repeat(d, 2)[:-1]))
-    return x, y
-
-
 def _palette(values: Sequence[str], color_by: str) -> tuple[list[str], list[str]]:
     """Factors and hex colours, as in the static chart (tenants sorted as numbers)."""
     keys = sorted({int(v) for v in values}) if color_by == "tenant" else sorted(set(values))
@@ -429,17 +420,19 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
     gantt.add_tools(TapTool(renderers=targets))
 
     times, d = dram_demand(run.subjobs)
-    x, y = _step_points(times, d)
-    peak = max(float(y.max()) if len(y) else 0.0, dram_bandwidth) * 1.08
+    peak = max(float(d.max()) if len(d) else 0.0, dram_bandwidth) * 1.08
     dram = figure(x_range=x_range, y_range=Range1d(start=0, end=peak, bounds="auto"),
                   height=DRAM_HEIGHT_PX, sizing_mode="stretch_width", tools=_tools(),
                   min_border_left=LEFT_BORDER_PX, min_border_right=20,
                   y_axis_label="GB/s", title=None)
     dram.toolbar.logo = None
     dram.xaxis.formatter = NumeralTickFormatter(format=TICK_FORMAT)
-    dram_src = ColumnDataSource({"t": _us(x), "demand": y.astype(np.float32)})
-    dram.varea(x="t", y1=0, y2="demand", source=dram_src, fill_color="#1f77b4", fill_alpha=0.3)
-    line = dram.line(x="t", y="demand", source=dram_src, line_color="#1f77b4", line_width=1)
+    # Step glyphs: one point per change of the demand (a polyline would need two).
+    dram_src = ColumnDataSource({"t": _us(times), "demand": d.astype(np.float32)})
+    dram.varea_step(x="t", y1=0, y2="demand", step_mode="after", source=dram_src,
+                    fill_color="#1f77b4", fill_alpha=0.3)
+    line = dram.step(x="t", y="demand", mode="after", source=dram_src, line_color="#1f77b4",
+                     line_width=1)
     limit = dram.line(x=[x_range.start, x_range.end], y=[dram_bandwidth] * 2,
                       line_color="#d62728", line_dash="dashed", line_width=1.5)
     dram.add_layout(Legend(items=[
@@ -450,9 +443,6 @@ def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwi
     dram_span = Span(location=0, dimension="height", line_color="#d62728", line_dash="dashed",
                      line_width=1.5, visible=False)
     dram.add_layout(dram_span)
-    dram.add_tools(HoverTool(renderers=[line], tooltips=[("time", "$x{0,0.00} us"),
-                                                          ("demand", "@demand{0.0} GB/s")],
-                             mode="vline"))
     return _Figures(gantt, dram, r, legends, sources,
                     [span, dram_span])
 

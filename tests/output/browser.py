@@ -92,6 +92,23 @@ def open_and_wait(driver: Any, path: str | os.PathLike[str], timeout_s: float = 
     return time.perf_counter() - start
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) used so far by the running processes of the browsers started
+    by :func:`chromium` (Linux ``/proc``). The difference over a page load is the work the
+    browser did for it, which a loaded machine stretches less than the wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if b"mas-sim-chromium-" not in (proc / "cmdline").read_bytes():
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / tick
+
+
 def console_errors(driver: Any) -> list[str]:
     """The browser console's SEVERE entries (script errors, failed loads) since the last call."""
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
