@@ -19,9 +19,9 @@ The names below are loaded on first use, so that reading a :class:`~.scenario.Sc
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mas_sim.core.lazy import lazy_exports
 from mas_sim.workload.sets import PREMA_PRIORITIES, QOS_LEVELS, WORKLOAD_SETS
 
 if TYPE_CHECKING:
@@ -75,14 +75,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mas_sim.workload' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

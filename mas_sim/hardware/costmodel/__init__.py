@@ -34,8 +34,9 @@ The names below are loaded on first use (the cost model needs pandas and network
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mas_sim.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mas_sim.hardware.costmodel.analytical import LayerCosts
@@ -75,15 +76,4 @@ __all__ = ["BACKENDS", "COLUMNS", "MAX_BATCH", "BatchCosts", "LayerCosts", "arra
            "system_tables"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mas_sim.hardware.costmodel' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
