@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -60,11 +61,21 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a job scheduler's stop), unwound like Ctrl-C so that finished
+    work is written (a sweep's points, a reproduction's runs)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 2 bad input)."""
+    """Entry point; returns the exit code (0 ok, 2 bad input, 130 Ctrl-C, 143 SIGTERM)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    before = signal.signal(signal.SIGTERM, _terminate)
     try:
         if getattr(args, "scenario", None) is not None:  # the file's values become defaults
             from mas_sim.cli.options import apply_scenario_file
@@ -74,9 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MasSimError as exc:
         print(f"mas-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, before)
     return code
 
 

@@ -55,7 +55,11 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return run_sweep(expand(parse_grid(GRID), base), out, workers=1, progress=False).table
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+EXIT = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGKILL"])
 def test_a_killed_sweep_resumes_with_nothing_lost_or_repeated(
         tmp_path: Path, reference: pd.DataFrame, sig: signal.Signals) -> None:
     out = tmp_path / "sweep.csv"
@@ -63,9 +67,10 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_repeated(
     wait_for_rows(out, proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL), err
-    if sig == signal.SIGINT:
-        assert "Traceback" not in err and err.strip().endswith("interrupted")
+    code, last_line = EXIT.get(sig, (-signal.SIGKILL, ""))
+    assert proc.returncode == code, err
+    if sig != signal.SIGKILL:
+        assert "Traceback" not in err and err.strip().endswith(last_line)
     partial = read_results(out)
     check_results(partial, out)  # valid at the moment of the kill
     assert 1 <= len(partial) < len(reference)
