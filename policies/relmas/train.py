@@ -345,8 +345,13 @@ class Trainer:
         while self.episode < c.episodes:
             episodes = range(self.episode, min(self.episode + c.episodes_per_round, c.episodes))
             handle = collector.submit(self.agent.actor.state_dict(), episodes)
-            critic_losses, actor_losses = self.learn(self.due)
-            self.due = 0
+            critic_losses: list[float] = []
+            actor_losses: list[float] = []
+            while self.due and not self.out_of_time():  # owed rounds left over carry on
+                c_losses, a_losses = self.learn(1)
+                critic_losses += c_losses
+                actor_losses += a_losses
+                self.due -= 1
             for exp in collector.result(handle):
                 for transition in exp.transitions:
                     self.buffer.add(transition)
