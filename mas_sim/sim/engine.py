@@ -33,6 +33,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import simpy
 from simpy.core import URGENT
 
@@ -40,7 +41,7 @@ from mas_sim.core.errors import ConfigError, PolicyError, unknown_name
 from mas_sim.core.units import DEFAULT_PERIOD
 from mas_sim.hardware.spec import SystemSpec
 from mas_sim.sim.dram import BandwidthSharing, DramArbiter, Transfer
-from mas_sim.sim.jobs import DONE, DROPPED, PENDING, Job, JobPlan, Plan, SubJob
+from mas_sim.sim.jobs import DONE, DROPPED, PENDING, Job, Plan, SubJob
 from mas_sim.sim.requests import Request, Workload
 from mas_sim.sim.rq import JobTable, ModelTable, ReadyQueue, build_view, collect
 from mas_sim.sim.subaccelerator import SubAccelerator
@@ -316,7 +317,7 @@ class Simulation:
         self.dram.sync()
         if self.config.skip_futile_ticks and self._futile(now):
             return None
-        self._rq = collect(jobs, self._models, self._table, self._rq)
+        self._rq = collect(jobs, self._models, self._table, self._rq, reuse=requeue)
         view = build_view(now, self.config.period, self._rq, self._models, self.sas,
                           self.system, self.tenants)
         self._unplanned = []
@@ -386,10 +387,12 @@ class Simulation:
         """
         rq = self._rq
         assert rq is not None
-        plan = Plan(schedule.sa.tolist(), schedule.priority.tolist(), self._seq, rq.slot_rq)
+        # Copies: the policy may reuse its arrays; the plan stays in force until the next tick.
+        plan = Plan(np.array(schedule.sa), np.array(schedule.priority), self._seq, rq.slot_rq)
         self._seq += view.size
         for job, slot in zip(rq.jobs, rq.slot_start, strict=True):
-            job.plan = JobPlan(plan, slot)
+            job.plan = plan
+            job.plan_slot = slot
         for sj in rq.subjobs(ready_only=self.config.work_conserving):
             self._enqueue(sj)
         for sa in self.sas:
@@ -397,12 +400,11 @@ class Simulation:
 
     def _enqueue(self, sj: SubJob) -> None:
         """Queue ``sj`` on the SA its job's plan gives it (the plan must exist)."""
-        job_plan = sj.job.plan
-        assert job_plan is not None
-        i = job_plan.index(sj.layer)
-        plan = job_plan.plan
-        sj.sa = plan.sa[i]
-        sj.sched_priority = plan.priority[i]
+        plan = sj.job.plan
+        assert plan is not None
+        i = plan.index(sj.job, sj.layer)
+        sj.sa = int(plan.sa[i])
+        sj.sched_priority = float(plan.priority[i])
         self.sas[sj.sa].push(sj, plan.seq + i)
 
     # -- SA callbacks ---------------------------------------------------------------------------

@@ -27,8 +27,13 @@ JobStatus = Literal["live", "met", "missed", "dropped"]
 class Job:
     """One request being served: its profile, sub-jobs and progress."""
 
-    __slots__ = ("end", "isolated_latency", "layers_left", "left", "model_id", "plan", "profile",
-                 "remaining_work", "request", "row", "status", "subjobs", "unstarted", "version")
+    __slots__ = ("_version", "end", "isolated_latency", "layers_left", "left", "model_id", "plan",
+                 "plan_slot", "profile", "remaining_work", "request", "row", "status", "subjobs",
+                 "unstarted")
+
+    changes = 0
+    """Bumped whenever any job is made or any job's :attr:`version` changes (in this process):
+    while it stands still, every ready queue is what it was (the engine reuses its arrays)."""
 
     def __init__(self, request: Request, profile: ModelProfile, model_id: int,
                  isolated_latency: float, min_latency: list[float],
@@ -55,12 +60,25 @@ class Job:
         self.status: JobStatus = "live"
         self.end = float("nan")
         """When the job finished (all layers done), cycles; NaN if it never did."""
-        self.version = 0
-        """Bumped whenever a sub-job starts or finishes (the ready queue is rebuilt)."""
+        self._version = 0
+        Job.changes += 1
         self.row = -1
         """The job's row in the engine's job table while it is live (-1: none)."""
-        self.plan: JobPlan | None = None
+        self.plan: Plan | None = None
         """The schedule in force for the job's unstarted SJs (None: not planned now)."""
+        self.plan_slot = 0
+        """Slot of the job's layer 0 in ``plan.slot_rq`` (layer ``l`` is ``plan_slot + l``)."""
+
+    @property
+    def version(self) -> int:
+        """Bumped whenever a sub-job starts or finishes or the request changes (its place in the
+        ready queue is rebuilt)."""
+        return self._version
+
+    @version.setter
+    def version(self, value: int) -> None:
+        self._version = value
+        Job.changes += 1
 
     @property
     def job_id(self) -> int:
@@ -139,8 +157,8 @@ class Plan:
 
     __slots__ = ("priority", "sa", "seq", "slot_rq")
 
-    def __init__(self, sa: list[int], priority: list[float], seq: int,
-                 slot_rq: npt.NDArray[np.int64]) -> None:
+    def __init__(self, sa: npt.NDArray[np.integer], priority: npt.NDArray[np.floating],
+                 seq: int, slot_rq: npt.NDArray[np.int64]) -> None:
         self.sa = sa
         self.priority = priority
         self.seq = seq
@@ -148,17 +166,6 @@ class Plan:
         self.slot_rq = slot_rq
         """RQ index of each (job, layer) slot of the planned jobs (-1: not in the RQ)."""
 
-
-class JobPlan:
-    """Where a job's unstarted SJs are in a :class:`Plan`."""
-
-    __slots__ = ("plan", "slot")
-
-    def __init__(self, plan: Plan, slot: int) -> None:
-        self.plan = plan
-        self.slot = slot
-        """Slot of the job's layer 0 in ``plan.slot_rq`` (layer ``l`` is ``slot + l``)."""
-
-    def index(self, layer: int) -> int:
-        """RQ index of the job's ``layer`` in the plan."""
-        return int(self.plan.slot_rq[self.slot + layer])
+    def index(self, job: Job, layer: int) -> int:
+        """RQ index of ``job``'s ``layer`` in the plan (the job must be planned by it)."""
+        return int(self.slot_rq[job.plan_slot + layer])

@@ -44,9 +44,10 @@ def plan_order(view: SchedulerView, order: Sequence[int] | IntArray,
     ``order`` holds RQ indices, first = highest priority (priority ``-k`` for the k-th);
     SJs not in ``order`` get SA 0 and priority 0.
     """
-    priority, sa = _plan_order(_indices(order, view.size), float(view.now), view.latency,
-                               view.release, view.pred_indptr, view.pred_indices,
-                               view.sa_busy_for)
+    order = _indices(order)
+    priority, sa, bad = _plan_order(order, float(view.now), view.latency, view.release,
+                                    view.pred_indptr, view.pred_indices, view.sa_busy_for)
+    _check_index(order, bad, view.size)
     return priority, sa
 
 
@@ -59,9 +60,12 @@ def plan_admission(view: SchedulerView, order: Sequence[int] | IntArray, *,
     candidates: the finish each SJ would have had on every SA when it was last placed (cycles;
     rows of SJs not in ``order`` are undefined); without ``record`` an empty array.
     """
-    return _plan_admission(_indices(order, view.size), view.job_id, view.deadline,
-                           float(view.now), view.latency, view.release, view.pred_indptr,
-                           view.pred_indices, view.sa_busy_for, record)
+    order = _indices(order)
+    final, priority, sa, candidates, bad = _plan_admission(
+        order, view.job_id, view.deadline, float(view.now), view.latency, view.release,
+        view.pred_indptr, view.pred_indices, view.sa_busy_for, record)
+    _check_index(order, bad, view.size)
+    return final, priority, sa, candidates
 
 
 class EarliestFinishPlan:
@@ -85,22 +89,25 @@ class EarliestFinishPlan:
         """Place ``sjs`` in order; return the latest planned finish among them (cycles; ``now``
         if there are none)."""
         v = self._view
-        return float(_place_all(_indices(sjs, v.size), self.now, v.latency, v.release,
-                                v.pred_indptr, v.pred_indices, self.free, self.planned,
-                                self.chosen, _NO_CANDIDATES, False))
+        sjs = _indices(sjs)
+        _check_index(sjs, _first_out_of_range(sjs, v.size), v.size)
+        return float(_place_all(sjs, self.now, v.latency, v.release, v.pred_indptr,
+                                v.pred_indices, self.free, self.planned, self.chosen,
+                                _NO_CANDIDATES, False))
 
 
 _NO_CANDIDATES = np.empty((0, 0))
 
 
-def _indices(sjs: Sequence[int] | IntArray, size: int) -> IntArray:
-    """``sjs`` as an int64 array of RQ indices; an IndexError for any outside ``0..size-1``
-    (the kernels do not check bounds)."""
-    out = np.asarray(sjs, dtype=np.int64).reshape(-1)
-    bad = _first_out_of_range(out, size)
+def _indices(sjs: Sequence[int] | IntArray) -> IntArray:
+    return np.asarray(sjs, dtype=np.int64).reshape(-1)
+
+
+def _check_index(sjs: IntArray, bad: int, size: int) -> None:
+    """The kernels refuse (``bad`` >= 0: the position in ``sjs``) an index outside the RQ
+    instead of reading out of bounds."""
     if bad >= 0:
-        raise IndexError(f"sub-job index {int(out[bad])} is out of range 0..{size - 1}")
-    return out
+        raise IndexError(f"sub-job index {int(sjs[bad])} is out of range 0..{size - 1}")
 
 
 @njit
@@ -165,11 +172,14 @@ def _priorities(order: IntArray, size: int) -> FloatArray:
 def _plan_order(order: IntArray, now: float, latency: FloatArray, release: FloatArray,
                 ptr: IntArray, idx: IntArray, busy: FloatArray) -> tuple:
     r = latency.shape[0]
+    bad = _first_out_of_range(order, r)
+    if bad >= 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), bad
     free = now + busy
     chosen = np.zeros(r, dtype=np.int64)
     _place_all(order, now, latency, release, ptr, idx, free, np.full(r, _UNPLANNED), chosen,
                np.empty((0, 0)), False)
-    return _priorities(order, r), chosen
+    return _priorities(order, r), chosen, bad
 
 
 @njit
@@ -182,6 +192,9 @@ def _plan_admission(order: IntArray, job_id: IntArray, deadline: FloatArray, now
     planned = np.full(r, _UNPLANNED)
     chosen = np.zeros(r, dtype=np.int64)
     candidates = np.empty((r, num_sas)) if record else np.empty((0, 0))
+    bad = _first_out_of_range(order, r)
+    if bad >= 0:
+        return np.empty(0, dtype=np.int64), np.zeros(0), chosen, candidates, bad
     # Requests in the order of their first SJ in ``order``, each with its SJs in ``order``:
     # a stable sort by job id groups them, the groups are then sorted by first position.
     by_job = np.argsort(job_id[order], kind="mergesort")
@@ -221,4 +234,4 @@ def _plan_admission(order: IntArray, job_id: IntArray, deadline: FloatArray, now
                    record)
         final[filled:filled + sjs.shape[0]] = sjs
         filled += sjs.shape[0]
-    return final, _priorities(final, r), chosen, candidates
+    return final, _priorities(final, r), chosen, candidates, bad

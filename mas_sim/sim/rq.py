@@ -144,8 +144,9 @@ class JobTable:
 class ReadyQueue:
     """The RQ of one tick: its jobs in order and where each of their layers is in it."""
 
-    key: tuple[tuple[int, int], ...]
-    """(job id, job version) of every job in order: equal keys mean an identical RQ."""
+    key: tuple[int, int]
+    """(:attr:`Job.changes <mas_sim.sim.jobs.Job.changes>`, number of jobs) when it was built:
+    the same key later means the same RQ."""
     jobs: list[Job]
     slot_start: list[int]
     """Job ``j``'s layer ``l`` is slot ``slot_start[j] + l`` of :attr:`slot_rq`."""
@@ -153,10 +154,10 @@ class ReadyQueue:
     """RQ index of every slot (-1: the layer is not in the RQ)."""
     job_of: IntArray
     """``[R]`` position in :attr:`jobs` of each SJ's job."""
+    job_pos: IntArray
+    """Position in :attr:`jobs` of the job in each row of the job table (-1: not in the RQ)."""
     static: dict[str, np.ndarray]
     """View fields that depend only on the key (cost rows, request data, ready flags, CSR)."""
-    index: dict[int, int]
-    """Job id -> position in :attr:`jobs`."""
     _subjobs: dict[bool, list[SubJob]] = field(default_factory=dict)
 
     def subjobs(self, ready_only: bool) -> list[SubJob]:
@@ -173,22 +174,37 @@ class ReadyQueue:
             self._subjobs[ready_only] = cached
         return cached
 
+    def locate(self, job: Job) -> int:
+        """Position of ``job`` in :attr:`jobs`, -1 if it is not in the RQ."""
+        row = job.row
+        return int(self.job_pos[row]) if 0 <= row < self.job_pos.shape[0] else -1
+
 
 def collect(jobs: Sequence[Job], models: ModelTable, table: JobTable,
-            previous: ReadyQueue | None) -> ReadyQueue:
-    """The RQ made of ``jobs`` (in deadline order); reuses ``previous`` if nothing changed."""
-    key = tuple([(job.job_id, job.version) for job in jobs])
-    if previous is not None and previous.key == key:
+            previous: ReadyQueue | None, reuse: bool = True) -> ReadyQueue:
+    """The RQ made of ``jobs`` (in deadline order).
+
+    With ``reuse``, ``previous`` is returned as it is if no job was made or changed since it
+    was built (:attr:`Job.changes <mas_sim.sim.jobs.Job.changes>`) and ``jobs`` is as long: the
+    caller must pass every job that can hold unstarted SJs (the engine's live jobs), so that
+    ``jobs`` is then the same list.
+    """
+    key = (Job.changes, len(jobs))
+    if reuse and previous is not None and previous.key == key:
         return previous
     left = jobs[0].left if len(jobs) == 1 else np.concatenate([job.left for job in jobs])
     rows = np.fromiter([job.row for job in jobs], dtype=np.int64, count=len(jobs))
-    (gidx, layer, job_of, ready, indptr, indices, slot_rq, slot_start, floats,
-     ints) = _assemble(left, rows, table.ints, table.floats, models.offset, models.size,
-                       models.pred_ptr, models.pred_idx)
+    (latency, bandwidth, energy, layer, job_of, ready, indptr, indices, slot_rq, slot_start,
+     job_pos, floats, ints) = _assemble(left, rows, table.ints, table.floats, models.offset,
+                                        models.size, models.pred_ptr, models.pred_idx,
+                                        models.latency, models.bandwidth, models.energy)
+    zeros = np.zeros(layer.shape[0])  # the tenant columns (zeros until a target is recorded)
+    for a in (latency, bandwidth, energy, layer, ready, indptr, indices, floats, ints, zeros):
+        a.setflags(write=False)  # rows taken from floats and ints below are read-only too
     static = {
-        "latency": models.latency[gidx],
-        "bandwidth": models.bandwidth[gidx],
-        "energy": models.energy[gidx],
+        "latency": latency,
+        "bandwidth": bandwidth,
+        "energy": energy,
         "deadline": floats[_DEADLINE],
         "arrival": floats[_ARRIVAL],
         "job_id": ints[_JOB_ID],
@@ -201,26 +217,26 @@ def collect(jobs: Sequence[Job], models: ModelTable, table: JobTable,
         "tenant": ints[_TENANT],
         "isolated_latency": floats[_ISOLATED],
         "remaining_work": floats[_REMAINING],
-        "tenant_deficit": np.zeros(gidx.shape[0]),
-        "tenant_target": np.zeros(gidx.shape[0]),
+        "tenant_deficit": zeros,
+        "tenant_target": zeros,
     }
-    for a in static.values():
-        a.setflags(write=False)
-    return ReadyQueue(key, list(jobs), slot_start.tolist(), slot_rq, job_of, static,
-                      {job.job_id: j for j, job in enumerate(jobs)})
+    return ReadyQueue(key, list(jobs), slot_start.tolist(), slot_rq, job_of, job_pos, static)
 
 
 @njit
 def _assemble(left: IntArray, rows: IntArray, int_table: IntArray, float_table: FloatArray,
               offset: IntArray, size: IntArray, pred_ptr: IntArray, pred_idx: IntArray,
+              latency_table: FloatArray, bandwidth_table: FloatArray, energy_table: FloatArray,
               ) -> tuple:
     """The RQ of the jobs whose concatenated layer states are ``left`` (see :class:`ReadyQueue`).
 
-    Returns ``gidx`` (stacked-table row of each SJ), ``layer``, ``job_of``, ``ready``, the
-    in-RQ predecessor CSR (``indptr``, ``indices``, in the profile's predecessor order),
-    ``slot_rq``, ``slot_start`` and the SJs' job fields (``[4, R]`` floats and ints).
+    Returns the SJs' ``[R, M]`` latency, bandwidth and energy rows, ``layer``, ``job_of``,
+    ``ready``, the in-RQ predecessor CSR (``indptr``, ``indices``, in the profile's predecessor
+    order), ``slot_rq``, ``slot_start``, ``job_pos`` and the SJs' job fields (``[4, R]`` floats
+    and ints).
     """
     n_jobs = rows.shape[0]
+    m = latency_table.shape[1]
     r = 0
     for s in range(left.shape[0]):
         if left[s] >= 0:
@@ -231,25 +247,35 @@ def _assemble(left: IntArray, rows: IntArray, int_table: IntArray, float_table: 
     ready = np.empty(r, dtype=np.bool_)
     slot_rq = np.empty(left.shape[0], dtype=np.int64)
     slot_start = np.empty(n_jobs, dtype=np.int64)
+    job_pos = np.full(int_table.shape[0], -1, dtype=np.int64)
     floats = np.empty((4, r))
     ints = np.empty((4, r), dtype=np.int64)
+    latency = np.empty((r, m))
+    bandwidth = np.empty((r, m))
+    energy = np.empty((r, m))
     pos = 0
     base = 0
     for j in range(n_jobs):
         row = rows[j]
+        job_pos[row] = j
         model = int_table[row, _MODEL_ID]
         slot_start[j] = base
         for lay in range(size[model]):
             s = base + lay
             if left[s] >= 0:
+                g = offset[model] + lay
                 slot_rq[s] = pos
-                gidx[pos] = offset[model] + lay
+                gidx[pos] = g
                 layer[pos] = lay
                 job_of[pos] = j
                 ready[pos] = left[s] == 0
                 for c in range(4):
                     floats[c, pos] = float_table[row, c]
                     ints[c, pos] = int_table[row, c]
+                for k in range(m):
+                    latency[pos, k] = latency_table[g, k]
+                    bandwidth[pos, k] = bandwidth_table[g, k]
+                    energy[pos, k] = energy_table[g, k]
                 pos += 1
             else:
                 slot_rq[s] = -1
@@ -272,7 +298,8 @@ def _assemble(left: IntArray, rows: IntArray, int_table: IntArray, float_table: 
                 indices[e] = k
                 e += 1
         indptr[i + 1] = e
-    return gidx, layer, job_of, ready, indptr, indices, slot_rq, slot_start, floats, ints
+    return (latency, bandwidth, energy, layer, job_of, ready, indptr, indices, slot_rq,
+            slot_start, job_pos, floats, ints)
 
 
 def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
@@ -297,8 +324,8 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
         finish_in = transfer.time_left()
         busy[sa.index] = finish_in
         running_bw[sa.index] = transfer.demand
-        j = rq.index.get(sj.job.job_id)
-        if j is None:
+        j = rq.locate(sj.job)
+        if j < 0:
             continue
         base = rq.slot_start[j]
         for succ in sj.job.profile.successors[sj.layer]:
@@ -315,7 +342,7 @@ def build_view(now: float, period: float, rq: ReadyQueue, models: ModelTable,
         static = {**static, "tenant_deficit": deficit, "tenant_target": target}
     for a in (release, busy, running_bw):
         a.setflags(write=False)
-    return SchedulerView(
+    return SchedulerView.trusted(
         now=now, period=period, release=release, sa_busy_for=busy,
         dram_bandwidth=system.dram_bandwidth, running_bandwidth=running_bw,
         model_names=models.names, **static)

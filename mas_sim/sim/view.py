@@ -15,7 +15,7 @@ bandwidth in bytes/cycle; energy in pJ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mas_sim.core.errors import PolicyError
+from mas_sim.sim.jit import njit
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec
@@ -97,6 +98,17 @@ class SchedulerView:
     """``[R]`` the mean hit-rate target over the same window (the tenant's hit rate there is
     ``tenant_target - tenant_deficit``); 0 before any of its requests with a target ended."""
 
+    @classmethod
+    def trusted(cls, **fields: object) -> SchedulerView:
+        """A view of fields the engine built, every one given and valid, without the checks of
+        ``__init__`` (one is made per tick)."""
+        if len(fields) != _VIEW_FIELDS:
+            raise TypeError(f"SchedulerView.trusted: {len(fields)} fields, expected "
+                            f"{_VIEW_FIELDS}")
+        view = object.__new__(cls)
+        view.__dict__.update(fields)
+        return view
+
     def __post_init__(self) -> None:
         for name in ("tenant_deficit", "tenant_target"):
             if getattr(self, name) is None:
@@ -135,6 +147,9 @@ class SchedulerView:
         """``[E, 2]`` (predecessor, successor) pairs of RQ indices."""
         succ = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self.pred_indptr))
         return np.stack([self.pred_indices.astype(np.int64), succ], axis=1).reshape(-1, 2)
+
+
+_VIEW_FIELDS = len(fields(SchedulerView))
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,13 +205,27 @@ def check_schedule(schedule: object, view: SchedulerView, where: str) -> Schedul
         return schedule
     if sa.dtype.kind not in "iu":
         raise PolicyError(f"{where}: sa has dtype {sa.dtype}, expected integers")
-    if sa.min() < 0 or sa.max() >= m:  # cheap test first: the answer is nearly always valid
-        i = int(np.flatnonzero((sa < 0) | (sa >= m))[0])
+    priority = priority.astype(np.float64, copy=False)
+    # Nearly always valid: one compiled pass finds the first bad entry, if any.
+    if sa.dtype == np.int64 and _first_invalid(sa, priority, m) < 0:
+        return schedule
+    bad = np.flatnonzero((sa < 0) | (sa >= m))
+    if bad.size:
+        i = int(bad[0])
         raise PolicyError(f"{where}: sa[{i}] = {int(sa[i])} is out of range 0..{m - 1}")
-    finite = np.isfinite(priority.astype(np.float64, copy=False))
+    finite = np.isfinite(priority)
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
         value = float(priority[i])
         raise PolicyError(f"{where}: priority[{i}] = {value!r}, expected a finite number")
     return schedule
 
+
+@njit
+def _first_invalid(sa: IntArray, priority: FloatArray, num_sas: int) -> int:
+    """Index of the first SJ with an SA outside ``0..num_sas-1`` or a non-finite priority, or
+    -1."""
+    for i in range(sa.shape[0]):
+        if sa[i] < 0 or sa[i] >= num_sas or not np.isfinite(priority[i]):
+            return i
+    return -1

@@ -79,14 +79,19 @@ class Relmas:
     light / QoS-Medium (RQs of hundreds of SJs) and on mixed with planned-finish features, while
     the paper-feature mixed checkpoints lose nothing capped, where the uncapped LSTM costs time
     and energy in proportion to the queue (figures: RESULTS.md section 9).
+
+    ``threads``: torch's intra-op threads for inference, set for the whole process when the
+    policy is made (default 1: a tick's LSTM is small, and more threads only make it wait for
+    cores a busy machine does not have; RESULTS.md section 10); None leaves torch's own setting
+    (``OMP_NUM_THREADS``, or every core).
     """
 
     name = "relmas"
 
     def __init__(self, checkpoint: str | Path | None = None, hidden: int | None = None,
                  workload: str | None = None, qos: str | None = None, device: str = "cpu",
-                 max_rq: int | Literal["checkpoint", "trained"] | None = "checkpoint"
-                 ) -> None:
+                 max_rq: int | Literal["checkpoint", "trained"] | None = "checkpoint",
+                 threads: int | None = 1) -> None:
         path = checkpoint if checkpoint is not None else shipped_checkpoint(
             workload or "mixed", qos or "medium", hidden)
         if checkpoint is None and not Path(path).is_file():
@@ -103,21 +108,29 @@ class Relmas:
         elif isinstance(max_rq, str):
             raise ConfigError(f"max_rq = {max_rq!r}, expected a positive integer, None, "
                               "'checkpoint' or 'trained'")
-        self._setup(ckpt.build_actor(), ckpt.normalisation, ckpt.num_sas, device, max_rq)
+        self._setup(ckpt.build_actor(), ckpt.normalisation, ckpt.num_sas, device, max_rq,
+                    threads)
 
     @classmethod
     def from_actor(cls, actor: Actor, normalisation: Normalisation, *, device: str = "cpu",
-                   max_rq: int | None = None) -> Relmas:
+                   max_rq: int | None = None, threads: int | None = 1) -> Relmas:
         """A policy around an in-memory actor (the trainer's evaluations); shares its weights."""
         self = cls.__new__(cls)
         self.checkpoint = None  # type: ignore[assignment]
-        self._setup(actor, normalisation, actor.actions - 1, device, max_rq)
+        self._setup(actor, normalisation, actor.actions - 1, device, max_rq, threads)
         return self
 
     def _setup(self, actor: Actor, norm: Normalisation, num_sas: int, device: str,
-               max_rq: int | None) -> None:
+               max_rq: int | None, threads: int | None) -> None:
         if max_rq is not None and max_rq < 1:
             raise ConfigError(f"max_rq = {max_rq!r}, expected a positive integer or None")
+        if threads is not None and not (isinstance(threads, int) and threads >= 1):
+            raise ConfigError(f"threads = {threads!r}, expected a positive integer or None")
+        # torch's thread count is the process's: set it once, here (changing it per call costs
+        # far more than the inference). One thread is the fastest for a tick's small LSTM on a
+        # machine doing other work; by default torch takes every core and oversubscribes it.
+        if threads is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
         self.device = torch.device(device)
         self.actor = actor.to(self.device).eval()
         self.normalisation = norm

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,14 @@ def test_planned_finish_rows_hold_edf_ac_h_sa_as_their_argmin(seed: int) -> None
     # A row's argmin is the SA the plan gave the SJ; no SJ can finish before its latency.
     np.testing.assert_array_equal(np.argmin(finish, axis=1), schedule.sa[order])
     assert np.all(finish >= view.latency[order] - 1e-9)
+
+
+def test_an_index_outside_the_rq_is_refused_not_read() -> None:
+    view = make_view([[4.0, 6.0], [4.0, 6.0]])
+    for bad in ([0, 2], [-1, 0]):
+        with pytest.raises(IndexError, match=r"out of range 0\.\.1"):
+            assign_earliest_finish(view, bad)
+        with pytest.raises(IndexError, match=r"out of range 0\.\.1"):
+            assign_with_admission(view, bad)
+        with pytest.raises(IndexError, match=r"out of range 0\.\.1"):
+            EarliestFinishPlan(view).place_all(bad)
