@@ -69,8 +69,9 @@ import numpy.typing as npt
 from numba.extending import register_jitable
 
 from mas_sim.core.errors import ConfigError
-from mas_sim.sim import dram
+from mas_sim.sim import dram, heaps
 from mas_sim.sim.dram import WORK_EPSILON, BandwidthSharing, proportional_rate
+from mas_sim.sim.heaps import heap_pop, heap_push
 from mas_sim.sim.jit import njit
 from mas_sim.sim.view import Schedule, SchedulerView, check_schedule
 
@@ -109,11 +110,12 @@ def forecast_details(view: SchedulerView, schedule: Schedule, *,
                      link_releases: bool = True) -> Forecast:
     """Projected start and finish of every SJ of ``view`` (see :func:`forecast`)."""
     check_schedule(schedule, view, "forecast: invalid schedule")
-    st = _setup(float(view.now), float(view.dram_bandwidth), view.latency, view.bandwidth,
-                view.release, view.ready, view.pred_indptr, view.pred_indices,
-                view.sa_busy_for, view.running_bandwidth, view.job_id, view.remaining_work,
-                np.asarray(schedule.sa, dtype=np.int64),
-                -np.asarray(schedule.priority, dtype=np.float64), strict_order, link_releases)
+    # _setup returns a plain tuple: numba boxes a namedtuple field by field, slowly.
+    st = _State._make(_setup(
+        float(view.now), float(view.dram_bandwidth), view.latency, view.bandwidth, view.release,
+        view.ready, view.pred_indptr, view.pred_indices, view.sa_busy_for, view.running_bandwidth,
+        view.job_id, view.remaining_work, np.asarray(schedule.sa, dtype=np.int64),
+        -np.asarray(schedule.priority, dtype=np.float64), strict_order, link_releases))
     if sharing is None:
         _run(st, True)
     else:
@@ -189,12 +191,12 @@ _UPDATED_AT, _WAKEUP, _NOW_T, _BANDWIDTH, _TICK = range(5)
 _INIT, _START, _LOOP = range(3)
 
 
-@njit
+@njit(depends=(heaps,))
 def _setup(now: float, bandwidth: float, latency: FloatArray, demand: FloatArray,
            release: FloatArray, ready: npt.NDArray[np.bool_], pred_ptr: IntArray,
            pred_idx: IntArray, busy: FloatArray, running_bw: FloatArray, job_id: IntArray,
            remaining: FloatArray, sa_of: IntArray, key: FloatArray, strict: bool,
-           link: bool) -> _State:
+           link: bool) -> tuple:
     r, m = latency.shape
     # Successors in the order the view's ``successors`` lists them (by increasing SJ).
     succ_ptr = np.zeros(r + 1, dtype=np.int64)
@@ -295,24 +297,27 @@ def _setup(now: float, bandwidth: float, latency: FloatArray, demand: FloatArray
     ints[_NEED_RATES] = 1
     ints[_PHASE] = _INIT
     ints[_WORK_CONSERVING] = 0 if strict else 1
-    st = _State(latency, demand, sa_of, key, succ_ptr, succ_idx, preds_left,
-                np.full(r, np.inf), np.full(r, np.inf), min_latency, job_of, job_remaining,
-                waiter_ptr, waiter_idx, heap_start, np.zeros(m, dtype=np.int64), np.empty(r),
-                np.empty(r, dtype=np.int64), idle, np.full(m, -1, dtype=np.int64), np.zeros(m),
-                busy, tr_sa, tr_sj, tr_work, tr_rem, tr_demand, tr_rate, tr_client, running,
-                rel_time, rel_sj, np.empty(2 * m + 2, dtype=np.int64),
-                np.empty(2 * m + 2, dtype=np.int64), floats, ints)
+    heap_size = np.zeros(m, dtype=np.int64)
+    heap_key = np.empty(r)
+    heap_sj = np.empty(r, dtype=np.int64)
     for i in range(r):
         if strict or preds_left[i] == 0:  # strict order: every SJ is queued from the start
-            _push(st, i)
-    return st
+            heap_push(heap_start, heap_size, heap_key, heap_sj, sa_of[i], key[i], i)
+    return (latency, demand, sa_of, key, succ_ptr, succ_idx, preds_left,
+            np.full(r, np.inf), np.full(r, np.inf), min_latency, job_of, job_remaining,
+            waiter_ptr, waiter_idx, heap_start, heap_size, heap_key, heap_sj, idle,
+            np.full(m, -1, dtype=np.int64), np.zeros(m), busy, tr_sa, tr_sj, tr_work,
+            tr_rem, tr_demand, tr_rate, tr_client, running, rel_time, rel_sj,
+            np.empty(2 * m + 2, dtype=np.int64), np.empty(2 * m + 2, dtype=np.int64),
+            floats, ints)
 
 
-@njit(depends=(dram,))
+@njit(refcount=False, depends=(dram, heaps))
 def _run(st: _State, proportional: bool) -> bool:
     """Run the loop to the end (True), or, with ``proportional`` False, until rates are needed
     (False: the caller writes ``tr_rate`` of the running transfers, sets ``RATES_GIVEN`` and
-    calls again)."""
+    calls again). It allocates nothing (compiled without reference counting); its helpers are
+    inlined into it."""
     ints, floats = st.ints, st.floats
     while True:
         if ints[_NEED_RATES]:
@@ -365,7 +370,7 @@ def _run(st: _State, proportional: bool) -> bool:
             return True
 
 
-@njit
+@njit(inline=True)
 def _advance(st: _State, t: float) -> None:
     """Progress every running SJ to ``t`` at the rates in force (the arbiter's ``_advance``)."""
     elapsed = t - st.floats[_UPDATED_AT]
@@ -376,7 +381,7 @@ def _advance(st: _State, t: float) -> None:
     st.floats[_UPDATED_AT] = t
 
 
-@njit
+@njit(inline=True)
 def _next_wakeup(st: _State) -> None:
     """The wake-up at the earliest projected finish (the arbiter's ``_reschedule``)."""
     n = st.ints[_N_RUN]
@@ -395,7 +400,7 @@ def _next_wakeup(st: _State) -> None:
     st.floats[_WAKEUP] = st.floats[_UPDATED_AT] + best
 
 
-@njit(depends=(dram,))
+@njit(inline=True, depends=(dram, heaps))
 def _on_wakeup(st: _State, t: float) -> None:
     """Complete the target and every SJ whose residue is below the clock's resolution at ``t``
     (the arbiter's ``_on_wakeup``); their SAs resume in start order."""
@@ -414,7 +419,7 @@ def _on_wakeup(st: _State, t: float) -> None:
     st.ints[_NEED_RATES] = 1
 
 
-@njit
+@njit(inline=True)
 def _resume(st: _State, sa: int, tr: int) -> None:
     """Queue SA ``sa``'s process to run at the current instant (``tr``: its finished transfer)."""
     size = st.rs_sa.shape[0]
@@ -424,14 +429,14 @@ def _resume(st: _State, sa: int, tr: int) -> None:
     st.ints[_RS_LEN] += 1
 
 
-@njit
+@njit(inline=True)
 def _wake(st: _State, sa: int) -> None:
     if st.idle[sa]:
         st.idle[sa] = False
         _resume(st, sa, -1)
 
 
-@njit
+@njit(inline=True)
 def _release(st: _State, i: int) -> None:
     """One of SJ ``i``'s predecessors (in or outside the RQ, or its release time) is done."""
     st.preds_left[i] -= 1
@@ -441,7 +446,7 @@ def _release(st: _State, i: int) -> None:
         _wake(st, st.sa_of[i])
 
 
-@njit
+@njit(inline=True)
 def _on_finish(st: _State, tr: int, t: float) -> None:
     i = st.tr_sj[tr]
     if i >= 0:
@@ -457,11 +462,17 @@ def _on_finish(st: _State, tr: int, t: float) -> None:
             _release(st, st.waiter_idx[q])
 
 
-@njit
+@njit(inline=True)
+def _push(st: _State, i: int) -> None:
+    """Queue SJ ``i`` on its SA."""
+    heap_push(st.heap_start, st.heap_size, st.heap_key, st.heap_sj, st.sa_of[i], st.key[i], i)
+
+
+@njit(inline=True)
 def _pick(st: _State, sa: int, t: float) -> None:
     """SA ``sa`` starts its best queued SJ if that SJ is ready, else goes idle."""
     if st.heap_size[sa] and st.preds_left[st.heap_sj[st.heap_start[sa]]] == 0:
-        i = _pop(st, sa)
+        i = heap_pop(st.heap_start, st.heap_size, st.heap_key, st.heap_sj, sa)
         st.start[i] = t
         _advance(st, t)
         tr = st.ints[_N_TR]
@@ -476,58 +487,6 @@ def _pick(st: _State, sa: int, t: float) -> None:
         st.ints[_NEED_RATES] = 1
     else:
         st.idle[sa] = True  # empty queue, or (strict order) its head is not ready
-
-
-# -- the SAs' queues: binary min-heaps of (key, SJ) ---------------------------------------------
-@njit
-def _before(st: _State, a: int, b: int) -> bool:
-    """Heap slot ``a`` holds a smaller (key, SJ) than slot ``b``."""
-    ka, kb = st.heap_key[a], st.heap_key[b]
-    return ka < kb or (ka == kb and st.heap_sj[a] < st.heap_sj[b])
-
-
-@njit
-def _swap(st: _State, a: int, b: int) -> None:
-    st.heap_key[a], st.heap_key[b] = st.heap_key[b], st.heap_key[a]
-    st.heap_sj[a], st.heap_sj[b] = st.heap_sj[b], st.heap_sj[a]
-
-
-@njit
-def _push(st: _State, i: int) -> None:
-    sa = st.sa_of[i]
-    base = st.heap_start[sa]
-    k = st.heap_size[sa]
-    st.heap_size[sa] += 1
-    st.heap_key[base + k] = st.key[i]
-    st.heap_sj[base + k] = i
-    while k > 0:
-        parent = (k - 1) // 2
-        if not _before(st, base + k, base + parent):
-            break
-        _swap(st, base + k, base + parent)
-        k = parent
-
-
-@njit
-def _pop(st: _State, sa: int) -> int:
-    base = st.heap_start[sa]
-    top = st.heap_sj[base]
-    n = st.heap_size[sa] - 1
-    st.heap_size[sa] = n
-    st.heap_key[base] = st.heap_key[base + n]
-    st.heap_sj[base] = st.heap_sj[base + n]
-    k = 0
-    while True:
-        child = 2 * k + 1
-        if child >= n:
-            break
-        if child + 1 < n and _before(st, base + child + 1, base + child):
-            child += 1
-        if not _before(st, base + child, base + k):
-            break
-        _swap(st, base + child, base + k)
-        k = child
-    return top
 
 
 # -- sharing rules --------------------------------------------------------------------------------

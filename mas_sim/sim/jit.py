@@ -33,17 +33,22 @@ import numba
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def njit(fn: F | None = None, *, parallel: bool = False,
-         depends: Sequence[ModuleType] = ()) -> Any:
+def njit(fn: F | None = None, *, parallel: bool = False, inline: bool = False,
+         refcount: bool = True, depends: Sequence[ModuleType] = ()) -> Any:
     """``numba.njit`` with a disk cache (see the module docstring).
 
-    Usable bare (``@njit``) or with options (``@njit(depends=(dram,))``).
+    Usable bare (``@njit``) or with options (``@njit(depends=(dram,))``). ``inline``: numba
+    inlines the kernel into its callers. ``refcount=False``: compiled without numba's reference
+    counting, for a loop that allocates nothing and reads arrays out of a tuple (each read would
+    otherwise pay an atomic increment and decrement; numba's ``_nrt`` option).
     """
     def wrap(f: F) -> Any:
-        dispatcher = numba.njit(parallel=parallel)(f)
+        jit: Any = numba.njit  # ``_nrt`` is not in numba's type stubs
+        dispatcher = jit(parallel=parallel, inline="always" if inline else "never",
+                         _nrt=refcount)(f)
         # numba raises "cannot cache function ...: no locator available" if nothing is writable.
         with contextlib.suppress(RuntimeError):
-            dispatcher._cache = _function_cache(  # type: ignore[attr-defined]
+            dispatcher._cache = _function_cache(
                 f, tuple(str(m.__file__) for m in depends))
         return dispatcher
 

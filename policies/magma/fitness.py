@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mas_sim.sim import dram, forecast
+from mas_sim.sim import dram, forecast, heaps
 from mas_sim.sim.dram import proportional_rate
+from mas_sim.sim.heaps import heap_pop, heap_push
 from mas_sim.sim.jit import njit
 from mas_sim.sim.view import SchedulerView
 
@@ -241,7 +242,7 @@ def _block_sum(a: FloatArray, lo: int, hi: int) -> float:
     return res
 
 
-@njit(depends=(dram,))
+@njit(depends=(dram, heaps))
 def _individual(sa: IntArray, priority: FloatArray, now: float, latency: FloatArray,
                 bandwidth: FloatArray, events: FloatArray, event_ptr: IntArray,
                 event_sj: IntArray, pending0: IntArray, succ_ptr: IntArray, succ_idx: IntArray,
@@ -262,7 +263,7 @@ def _individual(sa: IntArray, priority: FloatArray, now: float, latency: FloatAr
     for i in range(r):
         finish[i] = np.inf
         if pending[i] == 0:
-            _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
+            heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
     # run[j]: the SJ running on SA j, -1 idle, -2 the SJ it was running at ``now``.
     run = np.empty(m, dtype=np.int64)
     work = np.empty(m)
@@ -279,7 +280,7 @@ def _individual(sa: IntArray, priority: FloatArray, now: float, latency: FloatAr
     while True:
         for j in range(m):
             if run[j] == -1 and heap_size[j]:
-                i = _heap_pop(heap_start, heap_size, heap_key, heap_sj, j)
+                i = heap_pop(heap_start, heap_size, heap_key, heap_sj, j)
                 run[j] = i
                 work[j] = latency[i, j]
                 demand[j] = bandwidth[i, j]
@@ -320,18 +321,18 @@ def _individual(sa: IntArray, priority: FloatArray, now: float, latency: FloatAr
                     i = waiting[k]
                     pending[i] -= 1
                     if pending[i] == 0:
-                        _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i],
+                        heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i],
                                    i)
         if has_events and t >= release_at:
             for k in range(event_ptr[next_event], event_ptr[next_event + 1]):
                 i = event_sj[k]
                 pending[i] -= 1
                 if pending[i] == 0:
-                    _heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
+                    heap_push(heap_start, heap_size, heap_key, heap_sj, sa[i], -priority[i], i)
             next_event += 1
 
 
-@njit(depends=(dram,))
+@njit(depends=(dram, heaps))
 def _population(sa: IntArray, priority: FloatArray, now: float, latency: FloatArray,
                 bandwidth: FloatArray, events: FloatArray, event_ptr: IntArray,
                 event_sj: IntArray, pending: IntArray, succ_ptr: IntArray, succ_idx: IntArray,
@@ -344,47 +345,6 @@ def _population(sa: IntArray, priority: FloatArray, now: float, latency: FloatAr
                     pending, succ_ptr, succ_idx, linked_ptr, linked_idx, init_work, init_demand,
                     dram_bandwidth, finish[p])
     return finish
-
-
-@njit
-def _heap_push(start: IntArray, size: IntArray, key: FloatArray, sj: IntArray, heap: int,
-               k_new: float, i_new: int) -> None:
-    base = start[heap]
-    k = size[heap]
-    size[heap] += 1
-    while k > 0:
-        parent = (k - 1) // 2
-        kp, ip = key[base + parent], sj[base + parent]
-        if not (k_new < kp or (k_new == kp and i_new < ip)):
-            break
-        key[base + k], sj[base + k] = kp, ip
-        k = parent
-    key[base + k], sj[base + k] = k_new, i_new
-
-
-@njit
-def _heap_pop(start: IntArray, size: IntArray, key: FloatArray, sj: IntArray, heap: int) -> int:
-    base = start[heap]
-    top = sj[base]
-    n = size[heap] - 1
-    size[heap] = n
-    k_last, i_last = key[base + n], sj[base + n]
-    k = 0
-    while True:
-        child = 2 * k + 1
-        if child >= n:
-            break
-        kc, ic = key[base + child], sj[base + child]
-        if child + 1 < n:
-            k2, i2 = key[base + child + 1], sj[base + child + 1]
-            if k2 < kc or (k2 == kc and i2 < ic):
-                child, kc, ic = child + 1, k2, i2
-        if not (kc < k_last or (kc == k_last and ic < i_last)):
-            break
-        key[base + k], sj[base + k] = kc, ic
-        k = child
-    key[base + k], sj[base + k] = k_last, i_last
-    return top
 
 
 def evaluate(problem: FitnessProblem, sa: IntArray, priority: FloatArray,
