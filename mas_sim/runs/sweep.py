@@ -37,8 +37,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mas_sim.core.errors import ConfigError, MasSimError, MissingExtraError, unknown_name
+from mas_sim.core.errors import ConfigError, MasSimError, unknown_name
 from mas_sim.core.files import atomic_path, check_writable
+from mas_sim.core.ray_support import repository_on_pythonpath, require_ray
 from mas_sim.core.settings import Setting, settings
 from mas_sim.runs.experiment import POINT_FIELDS, WALL_COLUMNS, Point, check_point, flat_record
 
@@ -269,32 +270,6 @@ def _pool_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterato
                 f.cancel()
 
 
-def require_ray() -> None:
-    """Raise :class:`MissingExtraError` if Ray is not installed."""
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise MissingExtraError("the Ray backend", "ray", "ray") from None
-
-
-@contextlib.contextmanager
-def _import_path_exported() -> Iterator[None]:
-    # A local Ray runtime's processes inherit the environment of ray.init's caller: put mas_sim's
-    # root on their PYTHONPATH while it starts. Not through ``runtime_env``: tasks with a
-    # runtime_env cannot use the workers Ray prestarts at init, so every core would start (and
-    # import) a second worker.
-    before = os.environ.get("PYTHONPATH")
-    root = str(Path(__file__).resolve().parents[1])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, before) if p)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = before
-
-
 RAY_CONNECT_TIMEOUT_S = 3.0
 """How long to try a ``host:port`` Ray address before refusing it (Ray itself retries ~25 s)."""
 
@@ -322,7 +297,7 @@ def check_ray_address(address: str) -> None:
 
 def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
              address: str | None) -> Iterator[tuple[int, R]]:
-    require_ray()
+    require_ray("the Ray backend")
     import ray
 
     started = False
@@ -330,7 +305,7 @@ def _ray_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None,
         if address is not None:
             check_ray_address(address)
         try:
-            with _import_path_exported() if address is None else contextlib.nullcontext():
+            with repository_on_pythonpath() if address is None else contextlib.nullcontext():
                 ray.init(address=address, num_cpus=workers if address is None else None,
                          include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
@@ -495,7 +470,7 @@ def run_sweep(points: Sequence[Point], out: str | Path | None = None, *,
     if workers is not None and workers < 1:
         raise ConfigError(f"workers = {workers!r}, expected a positive integer")
     if backend == "ray":
-        require_ray()
+        require_ray("the Ray backend")
         if ray_address is not None:
             check_ray_address(ray_address)
     elif ray_address is not None:

@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-from mas_sim.core.errors import MissingExtraError
+from mas_sim.core.ray_support import repository_on_pythonpath, require_ray
 from mas_sim.hardware import SystemSpec
 from mas_sim.sim.view import Schedule
 from policies.relmas.config import training_seed
@@ -217,41 +215,17 @@ class ProcessCollector:
         self._pool.join()
 
 
-def require_ray() -> None:
-    """Raise :class:`MissingExtraError` if Ray is not installed."""
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise MissingExtraError("rollouts on Ray", "ray", "ray") from None
-
-
-@contextlib.contextmanager
-def _repository_on_path() -> Iterator[None]:
-    # A local Ray runtime's workers inherit ray.init's environment: let them import this
-    # checkout (not another install of mas-sim) while it starts.
-    before = os.environ.get("PYTHONPATH")
-    root = str(Path(__file__).resolve().parents[2])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, before) if p)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = before
-
-
 class RayCollector:
     """``workers`` Ray actors; episode ``i`` of a submission goes to actor ``i mod workers``."""
 
     def __init__(self, spec: RolloutSpec, workers: int, address: str | None = None) -> None:
-        require_ray()
+        require_ray("rollouts on Ray")
         import ray
 
         self.workers = workers
         self._started = not ray.is_initialized()
         if self._started:
-            with _repository_on_path() if address is None else contextlib.nullcontext():
+            with repository_on_pythonpath() if address is None else contextlib.nullcontext():
                 ray.init(address=address, num_cpus=workers if address is None else None,
                          include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
