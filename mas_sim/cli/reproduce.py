@@ -23,7 +23,8 @@ def add_parser(sub: Any) -> None:
                     "clipper and bcedge (bcedge). Runs resume from the runs CSV files in --out.")
     p.add_argument("paper", choices=["relmas", "bcedge"])
     p.add_argument("--quick", action="store_true",
-                   help="small runs (20 requests, 3 seeds, MAGMA 4 x 10): minutes on 2 cores")
+                   help="small runs (20 requests, 3 seeds, MAGMA 4 x 10): about 300 runs, "
+                        "tens of minutes on 2 cores (README)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="results folder (default: results/<paper>)")
     p.add_argument("--workers", type=int, default=None, metavar="N",

@@ -91,7 +91,8 @@ class ReproConfig:
 
 QUICK = ReproConfig(requests=20, seeds=(1, 2, 3),
                     magma=(("generations", 4), ("population", 10)))
-"""``--quick``: minutes on 2 cores (MAGMA's search cut to 4 generations x 10 individuals)."""
+"""``--quick``: 20 requests, 3 seeds, MAGMA's search cut to 4 generations x 10 individuals
+(its measured wall time is in the README)."""
 FULL = ReproConfig(requests=200, seeds=(1, 2, 3, 4, 5),
                    magma=(("generations", 100), ("population", 100)))
 """The full run, MAGMA at the paper's 100 generations x 100 individuals (hours: RESULTS.md)."""
