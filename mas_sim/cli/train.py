@@ -22,7 +22,7 @@ from mas_sim.core.errors import ConfigError
 from mas_sim.core.files import check_writable
 
 #: Fields of TrainConfig with a hand-written option (or none).
-_CUSTOM = ("period", "imitation", "ddpg", "reward")
+_CUSTOM = ("period", "imitation", "ddpg", "reward", "learner", "ppo")
 
 
 def add_parser(sub: Any) -> None:
@@ -54,9 +54,10 @@ def add_parser(sub: Any) -> None:
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``mas-sim train relmas`` (module docstring)."""
-    from policies.relmas.config import SB3_ALGORITHMS, TrainConfig
+    from policies.relmas.config import LEARNERS, SB3_ALGORITHMS, TrainConfig
     from policies.relmas.ddpg import DDPGConfig
     from policies.relmas.imitation import ImitationConfig
+    from policies.relmas.ppo import PPOConfig
     from policies.relmas.presets import PRESETS
     from policies.relmas.reward import RewardConfig
 
@@ -64,15 +65,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default=None, metavar="NAME", choices=sorted(PRESETS),
                         help=f"start from a named recipe: {names}")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--learner", default="ddpg", choices=("ddpg", *SB3_ALGORITHMS),
-                        help="ddpg: RELMAS's (the default); ppo, sac, td3: Stable-Baselines3's "
-                             "on the Gymnasium env with the same scenario, seeds, evaluation and "
-                             "budget (extra sb3; writes <stem>.csv and the model <stem>.zip)")
+    parser.add_argument("--learner", default=argparse.SUPPRESS,
+                        choices=(*LEARNERS, *SB3_ALGORITHMS),
+                        help="ddpg: RELMAS's (the default); relmas-ppo: PPO on RELMAS's actor with "
+                             "a discrete SA per sub-job (beyond the paper; --ppo-* options); ppo, "
+                             "sac, td3: Stable-Baselines3's on the Gymnasium env with the same "
+                             "scenario, seeds, evaluation and budget (extra sb3; writes "
+                             "<stem>.csv and the model <stem>.zip)")
     add_config_options(parser, TrainConfig, skip=_CUSTOM)
     parser.add_argument("--period-us", type=float, default=argparse.SUPPRESS, metavar="X",
                         help="scheduling period Ts in us (default: the scenario's)")
     g = parser.add_argument_group("DDPG")
     add_config_options(g, DDPGConfig, dest_prefix="ddpg_")
+    g = parser.add_argument_group("PPO (--learner relmas-ppo, beyond the paper)")
+    add_config_options(g, PPOConfig, flag_prefix="ppo-", dest_prefix="ppo_")
     g = parser.add_argument_group("imitation warm start (beyond the paper)")
     g.add_argument("--imitate", default=argparse.SUPPRESS, metavar="POLICY",
                    help="imitate this heuristic by DAgger first (e.g. edf-ac-h); none: no warm "
@@ -85,7 +91,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """The :class:`~policies.relmas.config.TrainConfig` of parsed options (module docstring)."""
-    from policies.relmas.config import TrainConfig
+    from policies.relmas.config import LEARNERS, TrainConfig
     from policies.relmas.imitation import ImitationConfig
     from policies.relmas.presets import preset
 
@@ -105,6 +111,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
         extra["period"] = args.period_us * 1000.0
     extra["ddpg"] = replace_given(base.ddpg, args, dest_prefix="ddpg_")
     extra["reward"] = replace_given(base.reward, args, dest_prefix="reward_")
+    extra["ppo"] = replace_given(base.ppo, args, dest_prefix="ppo_")
+    learner = getattr(args, "learner", base.learner)
+    extra["learner"] = learner if learner in LEARNERS else base.learner
     extra["imitation"] = _imitation(base.imitation, args, ImitationConfig)
     return replace_given(base, args, skip=_CUSTOM, extra=extra)
 
@@ -141,11 +150,12 @@ def main_bcedge(args: argparse.Namespace) -> int:
 
 def main(args: argparse.Namespace) -> int:
     """Train; print where the last state and the best weights went; exit code 0."""
+    from policies.relmas.config import SB3_ALGORITHMS
     from policies.relmas.train import train
 
     config = config_from_args(args)
     check_writable(config.out)
-    if args.learner != "ddpg":
+    if getattr(args, "learner", None) in SB3_ALGORITHMS:
         return _train_sb3(args.learner, config)
     result = train(config, progress=not args.no_progress)
     done = int(result.history[-1]["episode"]) if result.history else 0

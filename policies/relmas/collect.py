@@ -32,9 +32,10 @@ from mas_sim.core.ray_support import repository_on_pythonpath, require_ray
 from mas_sim.hardware import SystemSpec
 from mas_sim.sim.view import Schedule
 from policies.relmas.config import training_seed
-from policies.relmas.ddpg import Transition
-from policies.relmas.encoding import Normalisation, StateEncoder, decode
+from policies.relmas.ddpg import Transition, explore
+from policies.relmas.encoding import Normalisation, StateEncoder, decode, tail_schedule
 from policies.relmas.networks import Actor
+from policies.relmas.ppo import PPOStep, StochasticActor, acting_rows, sample
 from policies.relmas.reward import Forecaster, RewardConfig
 from policies.relmas.rollout import Episode
 from policies.relmas.scenarios import Scenario
@@ -67,6 +68,15 @@ class RolloutSpec:
     """Standard deviation of the Gaussian exploration noise."""
     reward: RewardConfig = field(default_factory=RewardConfig)
     forecaster: Forecaster | None = None
+    sa_epsilon: float = 0.0
+    """Probability of a uniformly drawn SA per SJ (:func:`~policies.relmas.ddpg.explore`)."""
+    learner: str = "ddpg"
+    """``ddpg``: explore as :func:`~policies.relmas.ddpg.explore` and store DDPG transitions
+    (residual next states); ``relmas-ppo``: sample the stochastic policy of :mod:`.ppo` (the
+    weights then are a :class:`~policies.relmas.ppo.StochasticActor`'s) and store
+    :class:`~policies.relmas.ppo.PPOStep`s."""
+    sa_temperature: float = 5.0
+    """``relmas-ppo``: SA logits = this x the SA scores."""
 
 
 @dataclass(eq=False)
@@ -75,7 +85,9 @@ class EpisodeExperience:
 
     episode: int
     """Index of the episode in the run (0-based)."""
-    transitions: list[Transition]
+    transitions: list[Any]
+    """:class:`~policies.relmas.ddpg.Transition`s (DDPG) or
+    :class:`~policies.relmas.ppo.PPOStep`s (``relmas-ppo``), in tick order."""
     reward: float
     """Sum of the tick rewards."""
     met: int
@@ -101,10 +113,13 @@ class _Worker:
         m = spec.system.num_sas
         self.spec = spec
         self.actor = Actor(spec.normalisation.features(m), num_actions(m), spec.hidden).eval()
+        self.policy = StochasticActor(self.actor, 1.0)
         self.encoder = StateEncoder(spec.normalisation, spec.max_rq)
 
     def play(self, weights: Weights, episode: int) -> EpisodeExperience:
         """Episode ``episode`` with the actor's ``weights`` and its own noise generator."""
+        if self.spec.learner == "relmas-ppo":
+            return self.play_sampled(weights, episode)
         s = self.spec
         self.actor.load_state_dict(weights)
         rng = noise_rng(s.seed, episode)
@@ -120,9 +135,7 @@ class _Worker:
             t1 = clock()
             with torch.inference_mode():
                 action = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
-            if s.noise > 0:
-                action = np.clip(action + rng.normal(0.0, s.noise, size=action.shape), -1.0, 1.0)
-            action = action.astype(np.float32)
+            action = explore(action, s.noise, s.sa_epsilon, rng)
             t2 = clock()
             step = ep.step(Schedule(*decode(action, view)))
             t3 = clock()
@@ -134,6 +147,43 @@ class _Worker:
             out.transitions.append(Transition(state, action, step.reward, next_state, step.done))
             out.reward += step.reward
             out.encode_s += (t1 - t0) + (t4 - t3)
+            out.act_s += t2 - t1
+            out.env_s += t3 - t2
+        out.met = ep.outcomes.met
+        out.cpu_s = time.process_time() - cpu
+        return out
+
+    def play_sampled(self, weights: Weights, episode: int) -> EpisodeExperience:
+        """Episode ``episode`` under the stochastic policy of :mod:`.ppo` (``weights``: a
+        :class:`~policies.relmas.ppo.StochasticActor`'s)."""
+        s = self.spec
+        self.policy.load_state_dict(weights)
+        log_std = float(self.policy.log_std.detach())
+        rng = noise_rng(s.seed, episode)
+        ep = Episode(s.system, s.scenario(training_seed(s.seed, episode), s.requests), s.period,
+                     s.forecaster, s.reward)
+        out = EpisodeExperience(episode, [], 0.0, 0)
+        cpu = time.process_time()
+        clock = time.perf_counter
+        while ep.view is not None:
+            view = ep.view
+            t0 = clock()
+            state = self.encoder(view)
+            t1 = clock()
+            with torch.inference_mode():
+                outputs = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
+            k = outputs.shape[0]
+            rows = acting_rows(view, k)
+            priority, sa, logp = sample(outputs, rows, s.sa_temperature, log_std, rng)
+            full_priority, full_sa = tail_schedule(view, k)
+            full_priority[:k], full_sa[:k] = priority, sa
+            t2 = clock()
+            step = ep.step(Schedule(full_priority, full_sa))
+            t3 = clock()
+            out.transitions.append(PPOStep(state, rows, sa[rows], priority[rows].astype(np.float32),
+                                           logp.astype(np.float32), step.reward, step.done))
+            out.reward += step.reward
+            out.encode_s += t1 - t0
             out.act_s += t2 - t1
             out.env_s += t3 - t2
         out.met = ep.outcomes.met

@@ -20,6 +20,7 @@ from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS
 from policies.relmas.ddpg import DDPGConfig
 from policies.relmas.encoding import SA_TIMES, TIME_ENCODINGS
 from policies.relmas.imitation import ImitationConfig
+from policies.relmas.ppo import PPOConfig
 from policies.relmas.reward import RewardConfig
 
 #: The value of ``workload`` / ``qos`` that trains one policy for every set / level.
@@ -32,6 +33,10 @@ LINEAR_TIME_UNIT_PERIODS = 10.0
 #: Stable-Baselines3 algorithms ``mas-sim train relmas --learner`` offers beside DDPG
 #: (:mod:`.sb3`; their SB3 class names, lower case).
 SB3_ALGORITHMS: tuple[str, ...] = ("ppo", "sac", "td3")
+
+#: RELMAS's own learners (:attr:`TrainConfig.learner`): the paper's DDPG and, beyond the paper,
+#: PPO with a discrete SA per sub-job (:mod:`.ppo`).
+LEARNERS: tuple[str, ...] = ("ddpg", "relmas-ppo")
 
 #: What may pick the best checkpoint (:attr:`TrainConfig.select_by`).
 SELECT_BY: tuple[str, ...] = ("sla", "tenants")
@@ -118,8 +123,14 @@ class TrainConfig:
     ray_address: str | None = None
     """Play the rounds on Ray actors instead of local processes: a cluster's address, or
     ``local`` for a Ray runtime on this machine (``workers`` actors)."""
+    learner: str = "ddpg"
+    """``ddpg`` (the paper) or ``relmas-ppo``: PPO on the same actor with a categorical SA and a
+    Gaussian priority on the SJs that can start (beyond the paper, :mod:`.ppo`); it always plays
+    in rounds (``workers`` 0: in this process), of which it learns after each."""
     ddpg: DDPGConfig = field(default_factory=DDPGConfig)
-    """Learning hyper-parameters."""
+    """Learning hyper-parameters of DDPG (``ddpg.max_rq`` caps the states of both learners)."""
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    """Learning hyper-parameters of ``relmas-ppo``."""
     reward: RewardConfig = field(default_factory=RewardConfig)
     """Reward coefficients (the paper's by default)."""
 
@@ -141,6 +152,8 @@ class TrainConfig:
             raise ConfigError(unknown_name("time encoding", self.time_encoding, TIME_ENCODINGS))
         if self.sa_time not in SA_TIMES:
             raise ConfigError(unknown_name("SA time feature", self.sa_time, SA_TIMES))
+        if self.learner not in LEARNERS:
+            raise ConfigError(unknown_name("learner", self.learner, LEARNERS))
         if self.select_by not in SELECT_BY:
             raise ConfigError(unknown_name("select_by", self.select_by, SELECT_BY))
         if self.select_by == "tenants" and self.tenant_targets is None:
@@ -175,7 +188,7 @@ class TrainConfig:
         if "eval_seeds" in values:
             values["eval_seeds"] = tuple(int(s) for s in values["eval_seeds"])
         for name, sub in (("ddpg", DDPGConfig), ("reward", RewardConfig),
-                          ("imitation", ImitationConfig)):
+                          ("imitation", ImitationConfig), ("ppo", PPOConfig)):
             if isinstance(values.get(name), Mapping):
                 names = {f.name for f in fields(sub)}
                 values[name] = sub(**{k: v for k, v in values[name].items() if k in names})

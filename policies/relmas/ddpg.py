@@ -6,7 +6,10 @@
   the SJs of ``RQ_t`` not started by ``t + Ts``, with the SA busy times at ``t + Ts`` (the paper
   found that leaving out the stochastic new arrivals lets DDPG learn cause and effect).
 - Target networks follow with soft updates ``theta' <- tau theta + (1 - tau) theta'``.
-- Exploration: Gaussian noise on the actions, clipped to [-1, 1].
+- Exploration: Gaussian noise on the actions, clipped to [-1, 1]; beyond the paper, optionally
+  also an epsilon-random SA per SJ (``sa_epsilon``, :func:`explore`): the SA is the argmax of
+  the scores, and Gaussian noise on them explores SAs almost uniformly for an untrained actor
+  and hardly at all for a trained one (RESULTS.md section 8b).
 - Batches pad sequences at the end; :func:`collate` returns lengths, and the networks never read
   past them (see :mod:`.networks`).
 - After an imitation warm start (:mod:`.imitation`, beyond the paper) the critic alone learns for
@@ -59,6 +62,10 @@ class DDPGConfig:
     wall time (an update on a batch of RQ sequences costs far more than simulating a tick)."""
     exploration_noise: float = 0.2
     """Standard deviation of the Gaussian noise added to actions while collecting."""
+    sa_epsilon: float = 0.0
+    """Beyond the paper: probability that an SJ's SA is drawn uniformly while collecting (the
+    stored action then scores that SA 1 and the others at most 0.99, so its argmax is the SA
+    played); 0 explores SAs through the Gaussian noise alone, as the paper."""
     reward_scale: float = 1.0
     """Rewards are multiplied by this before learning (the RQ sum can be large)."""
     max_grad_norm: float = 1.0
@@ -85,6 +92,9 @@ class DDPGConfig:
             if not 0 < getattr(self, name) < math.inf:
                 raise ConfigError(f"ddpg {name} = {getattr(self, name)!r}, expected a finite "
                                   "number > 0")
+        if not 0.0 <= self.sa_epsilon <= 1.0:
+            raise ConfigError(f"ddpg sa_epsilon = {self.sa_epsilon!r}, expected a number in "
+                              "[0, 1]")
         if not 0 <= self.exploration_noise < math.inf:
             raise ConfigError(f"ddpg exploration_noise = {self.exploration_noise!r}, "
                               "expected a finite number >= 0")
@@ -145,6 +155,29 @@ class Batch:
     dones: Tensor
 
 
+def explore(actions: npt.NDArray[np.floating], noise: float, sa_epsilon: float,
+            rng: np.random.Generator | None) -> Array32:
+    """Exploratory ``[R, G]`` actions: Gaussian noise of standard deviation ``noise`` (clipped
+    to [-1, 1]), then, with probability ``sa_epsilon`` per SJ, a uniformly drawn SA ``m``
+    (score ``m`` set to 1, the others capped at 0.99, so the argmax plays ``m``). The generator
+    is used only for what is asked (none with ``noise = sa_epsilon = 0``)."""
+    out = np.asarray(actions, dtype=np.float64)
+    if noise > 0 or sa_epsilon > 0:
+        assert rng is not None, "exploration needs a generator"
+    if noise > 0:
+        assert rng is not None
+        out = np.clip(out + rng.normal(0.0, noise, size=out.shape), -1.0, 1.0)
+    if sa_epsilon > 0 and out.shape[0]:
+        assert rng is not None
+        rows = np.flatnonzero(rng.random(out.shape[0]) < sa_epsilon)
+        if rows.size:
+            sas = rng.integers(out.shape[1] - 1, size=rows.size)
+            out = out.copy()
+            out[rows, 1:] = np.minimum(out[rows, 1:], 0.99)
+            out[rows, 1 + sas] = 1.0
+    return out.astype(np.float32)
+
+
 def pad(seqs: list[Array32], width: int) -> tuple[Tensor, Tensor]:
     """``[B, T, width]`` zero-padded tensor of ``[T_i, width]`` arrays, and the lengths."""
     lengths = torch.tensor([s.shape[0] for s in seqs], dtype=torch.long)
@@ -194,13 +227,10 @@ class DDPG:
     # -- acting ----------------------------------------------------------------------------------
     @torch.inference_mode()
     def act(self, state: Array32, noise: float = 0.0,
-            rng: np.random.Generator | None = None) -> Array32:
-        """``[R, G]`` actions for a ``[1 + R, F]`` state; Gaussian noise, clipped to [-1, 1]."""
+            rng: np.random.Generator | None = None, sa_epsilon: float = 0.0) -> Array32:
+        """``[R, G]`` actions for a ``[1 + R, F]`` state, explored by :func:`explore`."""
         out = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
-        if noise > 0:
-            assert rng is not None, "exploration noise needs a generator"
-            out = np.clip(out + rng.normal(0.0, noise, size=out.shape), -1.0, 1.0)
-        return out.astype(np.float32)
+        return explore(out, noise, sa_epsilon, rng)
 
     # -- learning --------------------------------------------------------------------------------
     def critic_loss(self, b: Batch) -> Tensor:

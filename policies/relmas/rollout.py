@@ -23,7 +23,13 @@ from mas_sim.sim.engine import EngineConfig, Simulation
 from mas_sim.sim.jobs import Job
 from mas_sim.sim.view import Schedule, SchedulerView
 from mas_sim.workload import Workload
-from policies.relmas.reward import Forecaster, RewardConfig, default_forecaster, tick_reward
+from policies.relmas.reward import (
+    Forecaster,
+    OutcomeReward,
+    RewardConfig,
+    default_forecaster,
+    tick_reward,
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -54,6 +60,16 @@ class Outcomes:
         return self.met / self.ended if self.ended else 0.0
 
 
+class _Ended:
+    """Requests that ended since it was last emptied (an engine observer): (job id, met)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[int, bool]] = []
+
+    def job_ended(self, job: Job, now: float) -> None:
+        self.jobs.append((job.job_id, job.status == "met"))
+
+
 @dataclass(frozen=True, eq=False)
 class Step:
     """What one decision led to."""
@@ -63,7 +79,7 @@ class Step:
     schedule: Schedule
     """The decision."""
     reward: float
-    """RELMAS reward r_t of the decision (projected finish times, see :mod:`.reward`)."""
+    """Reward r_t of the decision (RELMAS's or the outcome reward, see :mod:`.reward`)."""
     next_view: SchedulerView | None
     """The next decision's full RQ (residual + new arrivals), or None when the run is over."""
     residual: IntArray
@@ -100,10 +116,18 @@ class Episode:
     sim: Simulation = field(init=False)
     view: SchedulerView | None = field(init=False)
     """The pending decision's view; None once the run is over."""
+    _outcome: OutcomeReward | None = field(init=False, repr=False)
+    _ended: _Ended = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        observers: list[object] = [self.outcomes]
+        self._outcome = None
+        self._ended = _Ended()
+        if self.reward_config.kind == "outcome":
+            self._outcome = OutcomeReward(self.reward_config.outcome_slack)
+            observers.append(self._ended)
         self.sim = Simulation(self.system, self.workload, None, EngineConfig(period=self.period),
-                              observers=[self.outcomes])
+                              observers=observers)
         if self.forecaster is None:
             self.forecaster = default_forecaster()
         self.view = self.sim.next_decision()
@@ -120,9 +144,16 @@ class Episode:
             raise RuntimeError("the episode is over")
         assert self.forecaster is not None
         finish = self.forecaster(view, schedule)
-        reward = tick_reward(view, finish, self.reward_config)
+        outcome = self._outcome
+        if outcome is None:
+            reward = tick_reward(view, finish, self.reward_config)
+        else:
+            reward = outcome.decided(view, finish)
         self.sim.submit(schedule)
         nxt = self.sim.next_decision()
         self.view = nxt
+        if outcome is not None:
+            reward += sum(outcome.ended(job, met) for job, met in self._ended.jobs)
+            self._ended.jobs.clear()
         rows = residual_rows(view, nxt) if nxt is not None else np.zeros(0, dtype=np.int64)
         return Step(view, schedule, reward, nxt, rows)

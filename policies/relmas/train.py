@@ -70,6 +70,7 @@ from policies.relmas.history import CSV_COLUMNS, Row, plot_history, write_histor
 from policies.relmas.imitation import ImitationResult, imitate
 from policies.relmas.networks import Actor, Critic
 from policies.relmas.policy import Relmas
+from policies.relmas.ppo import PPO
 from policies.relmas.reward import Forecaster
 from policies.relmas.rollout import Episode, Step
 from policies.relmas.scenarios import (
@@ -156,8 +157,7 @@ class Trainer:
         cfg = config.ddpg
         m = self.system.num_sas
         self.norm = training_normalisation(self.system, config, self.period, self.scenario)
-        self.agent = DDPG(self.norm.features(m), num_actions(m), config.hidden, cfg,
-                          seed=config.seed)
+        self.agent: DDPG | PPO = self.make_agent(self.norm.features(m), num_actions(m))
         self.rng = np.random.default_rng(config.seed)
         self.history: list[Row] = []
         self.episode = 0
@@ -182,6 +182,17 @@ class Trainer:
         self.encoder = StateEncoder(self.norm, cfg.max_rq)
         self.eval_policy = Relmas.from_actor(self.agent.actor, self.norm)  # the whole RQ
         self.started = time.perf_counter()
+
+    def make_agent(self, features: int, actions: int) -> DDPG | PPO:
+        """The learner's networks and optimizers (:class:`~policies.relmas.ddpg.DDPG` here)."""
+        c = self.config
+        return DDPG(features, actions, c.hidden, c.ddpg, seed=c.seed)
+
+    @property
+    def ddpg(self) -> DDPG:
+        """The agent, as DDPG (the steps below that only DDPG takes)."""
+        assert isinstance(self.agent, DDPG)
+        return self.agent
 
     # -- resume and files ----------------------------------------------------------------------
     def _load(self, path: str, what: str) -> Checkpoint:
@@ -271,11 +282,14 @@ class Trainer:
 
         imitate(self.agent.actor, teacher, self.system, workloads, self.period, self.encoder,
                 self.encoder.max_rq, imitation, self.rng, on_round=report)
-        self.agent.actor_target.load_state_dict(self.agent.actor.state_dict())
+        if isinstance(self.agent, DDPG):
+            self.agent.actor_target.load_state_dict(self.agent.actor.state_dict())
 
     def explore(self, view: SchedulerView, state: Array32) -> tuple[Schedule, Array32]:
-        """The actor's action with Gaussian exploration noise, and its schedule."""
-        action = self.agent.act(state, self.config.ddpg.exploration_noise, self.rng)
+        """The actor's action with exploration (:func:`~policies.relmas.ddpg.explore`), and its
+        schedule."""
+        cfg = self.config.ddpg
+        action = self.ddpg.act(state, cfg.exploration_noise, self.rng, cfg.sa_epsilon)
         return Schedule(*decode(action, view)), action
 
     def update_due(self) -> bool:
@@ -296,7 +310,7 @@ class Trainer:
         started = time.perf_counter()
         for _ in range(rounds * cfg.updates_per_step):
             batch = collate(self.buffer.sample(self.rng, cfg.batch_size), cfg.reward_scale)
-            c_loss, a_loss = self.agent.update(batch, actor=self.updates >= cfg.critic_warmup)
+            c_loss, a_loss = self.ddpg.update(batch, actor=self.updates >= cfg.critic_warmup)
             self.updates += 1
             critic_losses.append(c_loss)
             if not math.isnan(a_loss):
@@ -329,7 +343,7 @@ class Trainer:
     def row(self, reward: float, met: int, critic_losses: list[float],
             actor_losses: list[float]) -> Row:
         """The history row of the episode just done (not evaluated)."""
-        rollout_mode = self.config.workers > 0 or self.config.ray_address is not None
+        rollout_mode = self.plays_in_rounds()
         return {"episode": float(self.episode), "steps": float(self.steps),
                 "wall_s": self.wall_s(), "train_reward": reward,
                 "train_sla": met / self.config.requests,
@@ -367,7 +381,7 @@ class Trainer:
         c = self.config
         return RolloutSpec(self.system, self.scenario, self.norm, self.period, c.hidden,
                            c.ddpg.max_rq, c.requests, c.seed, c.ddpg.exploration_noise,
-                           c.reward, self.forecaster)
+                           c.reward, self.forecaster, c.ddpg.sa_epsilon)
 
     def evaluate(self, row: Row) -> bool:
         """Evaluate the deterministic actor into ``row``; True if it beat every earlier
@@ -387,6 +401,11 @@ class Trainer:
                           row["eval_sla"], int(row["episode"]))
         return True
 
+    def plays_in_rounds(self) -> bool:
+        """Whether the run plays rounds through a collector (:meth:`run_rounds`) rather than the
+        tick-by-tick loop of :meth:`play_episode`."""
+        return self.config.workers > 0 or self.config.ray_address is not None
+
     def out_of_time(self) -> bool:
         """True once ``max_minutes`` of this run's wall time have passed."""
         limit = self.config.max_minutes
@@ -405,7 +424,7 @@ class Trainer:
             self._call("on_evaluation", row, improved)
         self._call("on_training_start")
         collector = None
-        if c.workers > 0 or c.ray_address is not None:
+        if self.plays_in_rounds():
             collector = make_collector(self.rollout_spec(), c.workers, c.ray_address)
             rows: Iterator[Row] = self.run_rounds(collector)
         else:
@@ -459,8 +478,13 @@ def train(config: TrainConfig, *, system: SystemSpec | None = None,
     ``callbacks``); returns the checkpoint and the history."""
     if callbacks is None:
         callbacks = default_callbacks(config, progress)
-    result = Trainer(config, system=system, scenario=scenario, forecaster=forecaster,
-                     callbacks=callbacks).run()
+    trainer_class = Trainer
+    if config.learner == "relmas-ppo":
+        from policies.relmas.ppo_train import PPOTrainer
+
+        trainer_class = PPOTrainer
+    result = trainer_class(config, system=system, scenario=scenario, forecaster=forecaster,
+                           callbacks=callbacks).run()
     cap = next((cb for cb in callbacks if isinstance(cb, ChooseDeployCap)), None)
     if cap is not None:
         result.deploy_cap = cap.means

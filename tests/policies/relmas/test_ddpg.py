@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 
+from mas_sim.core.errors import ConfigError
 from mas_sim.sim.view import Schedule
 from mas_sim.workload import Request
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
@@ -116,3 +118,32 @@ def test_a_few_hundred_updates_reduce_the_critic_loss() -> None:
     with torch.no_grad():
         after = float(agent.critic_loss(held))
     assert after < 0.5 * before, (before, after)  # measured: 0.024 -> 0.0095
+
+
+def test_exploration_noise_is_the_papers_and_sa_epsilon_plays_the_drawn_sa() -> None:
+    from policies.relmas.ddpg import explore
+
+    rng = np.random.default_rng(0)
+    actions = rng.uniform(-1, 1, size=(50, 4)).astype(np.float32)
+    state = np.random.default_rng(1).bit_generator.state
+    quiet = np.random.default_rng(1)
+    np.testing.assert_array_equal(explore(actions, 0.0, 0.0, quiet), actions)
+    assert quiet.bit_generator.state == state  # nothing drawn when nothing is explored
+    noisy = explore(actions, 0.3, 0.0, np.random.default_rng(2))
+    expected = np.clip(actions + np.random.default_rng(2).normal(0.0, 0.3, actions.shape), -1, 1)
+    np.testing.assert_array_equal(noisy, expected.astype(np.float32))
+    # epsilon 1: every SJ plays a drawn SA, and the stored action's argmax is that SA.
+    drawn = explore(actions, 0.0, 1.0, np.random.default_rng(3))
+    check = np.random.default_rng(3)
+    check.random(50)
+    np.testing.assert_array_equal(drawn[:, 1:].argmax(1), check.integers(3, size=50))
+    assert drawn.dtype == np.float32 and np.all(np.abs(drawn) <= 1.0)
+    np.testing.assert_array_equal(drawn[:, 0], actions[:, 0])  # priorities untouched
+    some = explore(actions, 0.0, 0.2, np.random.default_rng(4))
+    changed = np.any(some != actions, axis=1).mean()
+    assert 0.05 < changed < 0.35
+
+
+def test_sa_epsilon_out_of_range_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"sa_epsilon = 1\.5"):
+        DDPGConfig(sa_epsilon=1.5)
