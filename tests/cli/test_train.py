@@ -55,7 +55,7 @@ def test_every_field_has_a_docstring_and_its_default_in_the_help(cls: type) -> N
     assert set(docs) == {f.name for f in fields(cls)}
     text = _parser().format_help()
     for f in fields(cls):
-        if f.name in ("period", "imitation", "ddpg", "reward", "teacher"):
+        if f.name in ("period", "imitation", "ddpg", "reward", "teacher", "learner", "ppo"):
             continue
         assert docs[f.name].split()[0] in text
 
