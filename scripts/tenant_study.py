@@ -111,6 +111,8 @@ def main() -> None:
                         help="tenant window of the engine (ended requests per tenant)")
     parser.add_argument("--reference", default="edf-ac-h")
     parser.add_argument("--out", default="results/tenant_study.csv")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs already in --out and run only the others")
     args = parser.parse_args()
     points = [{"scenario": {"workload": args.workload, "qos": args.qos,
                             "requests": args.requests, "load": args.load, "seed": seed,
@@ -119,13 +121,19 @@ def main() -> None:
               for arrivals in args.arrivals.split(",") for seed in seeds(args.seeds)
               for policy in args.policies.split(",")]
     rows: list[dict[str, Any]] = []
+    out = Path(args.out)
+    if args.resume and out.exists():  # keep the runs already done
+        rows = pd.read_csv(out).to_dict("records")
+        done = {(r["arrivals"], r["seed"], r["policy"]) for r in rows}
+        points = [p for p in points if (p["scenario"]["arrivals"], p["scenario"]["seed"],
+                                        p["policy"]) not in done]
     for k, point in enumerate(points, start=1):
         row = run(point)
         rows.append(row)
         print(f"[{k}/{len(points)}] {row['arrivals']} seed {row['seed']} {row['policy']}: "
               f"SLA {row['sla_satisfaction']:.3f}, tenants met {row['tenants_met']}",
               file=sys.stderr, flush=True)
-        with atomic_path(Path(args.out)) as tmp:
+        with atomic_path(out) as tmp:
             pd.DataFrame(rows).to_csv(tmp, index=False)
     frame = pd.DataFrame(rows)
     order = {p: i for i, p in enumerate(args.policies.split(","))}

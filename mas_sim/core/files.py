@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from mas_sim.core.errors import ConfigError
 
@@ -92,3 +94,18 @@ def check_writable(path: str | os.PathLike[str], what: str = "output") -> None:
                           ) from None
     os.close(fd)
     os.unlink(name)
+
+
+def read_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+    """The parsed TOML file ``path``; a missing, unreadable or invalid file is a
+    :class:`~mas_sim.core.errors.ConfigError` naming ``what`` (e.g. ``"hardware file"``) and the
+    path."""
+    where = f"{what} {str(path)!r}"
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where} is not valid TOML: {exc}") from None

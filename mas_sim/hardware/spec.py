@@ -11,13 +11,13 @@ depends on it is derived again, because cost tables are cached by the spec's val
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from mas_sim.core.errors import ConfigError, unknown_name
+from mas_sim.core.files import read_toml
 from mas_sim.core.units import CLOCK_HZ, gbps_to_bytes_per_cycle
 
 Dataflow = Literal["row_stationary", "weight_stationary"]
@@ -179,14 +179,7 @@ class SystemSpec:
     def from_toml(cls, path: str | Path) -> SystemSpec:
         """Load a system from a TOML file (format in :func:`system_from_mapping`)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"hardware file {str(path)!r} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"hardware file {str(path)!r} cannot be read: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"hardware file {str(path)!r} is not valid TOML: {exc}") from None
+        data = read_toml(path, "hardware file")
         return system_from_mapping(data, source=str(path), name=path.stem)
 
 

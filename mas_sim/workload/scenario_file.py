@@ -38,12 +38,12 @@ relative to the scenario file's folder. Every error names the file and the key.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mas_sim.core.errors import ConfigError, unknown_name
+from mas_sim.core.files import read_toml
 from mas_sim.core.settings import settings
 from mas_sim.workload.scenario import Scenario
 
@@ -64,14 +64,7 @@ def read_scenario_file(path: str | Path, cls: type = Scenario) -> dict[str, Any]
 
     path = Path(path)
     where = f"scenario file {str(path)!r}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where} cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where} is not valid TOML: {exc}") from None
+    data = read_toml(path, "scenario file")
     fields = {s.user_name(f.name): (f, s) for f, s in settings(cls) if f.name != TENANT_TABLES}
     out: dict[str, Any] = {}
     for key, value in data.items():
