@@ -36,11 +36,14 @@ traces"). Times in cycles.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from mas_sim.core.errors import PolicyError
+from mas_sim.sim.plan import plan_admission
 from mas_sim.sim.view import Schedule, SchedulerView
 from policies.earliest_finish import assign_with_admission
 
@@ -54,6 +57,11 @@ DEFAULT_LANE = 50_000.0
 
 #: Latency the plan gives a sub-job on the lane when it is too long for it (never chosen).
 _OFF_LANE = 1e18
+
+
+def lane_of(system: SystemSpec) -> int:
+    """The fast-lane SA of ``system``: the most peak MACs per cycle, the lowest index on ties."""
+    return int(np.argmax([sa.peak_macs_per_cycle for sa in system.sub_accelerators]))
 
 
 class TenantEdf:
@@ -72,9 +80,8 @@ class TenantEdf:
         self.lane_sa = 0
 
     def reset(self, system: SystemSpec, seed: int | None = None) -> None:
-        """Pick the lane SA: the most peak MACs per cycle, the lowest index on ties."""
-        peaks = [sa.peak_macs_per_cycle for sa in system.sub_accelerators]
-        self.lane_sa = int(np.argmax(peaks))
+        """Pick the lane SA (:func:`lane_of`)."""
+        self.lane_sa = lane_of(system)
 
     def schedule(self, view: SchedulerView) -> Schedule:
         """Virtual-deadline order, admitted requests first, earliest-finish SAs with the lane."""
@@ -106,3 +113,21 @@ def with_lane(view: SchedulerView, sa: int, longest: float) -> SchedulerView:
     column[column > longest] = _OFF_LANE
     latency.setflags(write=False)
     return dataclasses.replace(view, latency=latency)
+
+
+def tenant_planned_finish(view: SchedulerView, rows: Sequence[int] | np.ndarray, lane_sa: int,
+                          gain: float = DEFAULT_GAIN, lane: float = DEFAULT_LANE,
+                          ) -> npt.NDArray[np.float64]:
+    """``[len(rows), M]`` cycles after ``now``: the finish each SJ of ``rows`` would have on each
+    SA when tenant-EDF's plan of ``rows`` places it (virtual-deadline order, admission control,
+    the fast lane on SA ``lane_sa``; a long SJ's finish on the lane is beyond any deadline).
+
+    The tenant option of RELMAS's planned-finish features (``sa_time="tenant_plan"``,
+    :mod:`policies.relmas.encoding`): the argmin of a row is tenant-EDF's SA for that SJ.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    key = virtual_deadline(view, gain)[rows]
+    order = rows[np.lexsort((view.layer_index[rows], view.job_id[rows], view.arrival[rows],
+                             view.deadline[rows], key))]
+    candidates = plan_admission(with_lane(view, lane_sa, lane), order, record=True)[3]
+    return candidates[rows] - float(view.now)

@@ -16,7 +16,9 @@ which the paper's features leave the LSTM to reconstruct; students of EDF-AC-H g
 matched most of its SA choices and still met clearly fewer deadlines on mixed (RESULTS.md
 section 1). The forecast makes that sum an input; the actor still chooses priority and SA
 freely (the argmin of the row is the teacher's SA; a request the plan defers shows finishes behind
-the admitted ones).
+the admitted ones). ``"tenant_plan"`` (the tenant option) is the same forecast in tenant-EDF's
+plan (:func:`policies.tenant_edf.tenant_planned_finish`: virtual deadlines shifted by each
+tenant's deficit, the fast lane), for students of that teacher.
 
 Normalisation (all features are >= 0; none is clipped):
 
@@ -62,7 +64,7 @@ IntArray = npt.NDArray[np.int64]
 TIME_ENCODINGS: tuple[str, ...] = ("log", "linear")
 
 #: What the per-SA time columns hold (:attr:`Normalisation.sa_time`).
-SA_TIMES: tuple[str, ...] = ("latency", "planned_finish")
+SA_TIMES: tuple[str, ...] = ("latency", "planned_finish", "tenant_plan")
 
 #: Columns the tenant features add (:attr:`Normalisation.tenant_features`).
 TENANT_FEATURES = 2
@@ -97,6 +99,9 @@ class Normalisation:
     """How latencies and busy times are encoded: ``"log"`` or ``"linear"`` (module docstring)."""
     sa_time: str = "latency"
     """What the per-SA time columns hold: ``"latency"`` (the paper) or ``"planned_finish"``."""
+    lane_sa: int = -1
+    """The fast-lane SA of ``sa_time="tenant_plan"`` features (tenant-EDF's, chosen from the
+    system when the encoder is made); -1 otherwise."""
     tenant_features: bool = False
     """Beyond the paper (tenant-wise QoS): two more columns per SJ, its tenant's hit-rate deficit
     (``view.tenant_deficit`` clipped to [-1, 1]) and the target it is measured against
@@ -114,6 +119,9 @@ class Normalisation:
         if self.sa_time not in SA_TIMES:
             raise CheckpointError(f"normalisation: sa_time = {self.sa_time!r}, "
                                   f"expected one of {list(SA_TIMES)}")
+        if self.sa_time == "tenant_plan" and self.lane_sa < 0:
+            raise CheckpointError("normalisation: sa_time = 'tenant_plan' needs the lane SA "
+                                  "(lane_sa >= 0)")
         if not self.model_names:
             raise CheckpointError("normalisation: model_names is empty")
         if self.max_layers < 1:
@@ -127,11 +135,12 @@ class Normalisation:
     @classmethod
     def for_profiles(cls, profiles: Mapping[str, ModelProfile], *, time_unit: float,
                      dram_bandwidth: float, time_encoding: str = "log",
-                     sa_time: str = "latency", tenant_features: bool = False) -> Normalisation:
+                     sa_time: str = "latency", tenant_features: bool = False,
+                     lane_sa: int = -1) -> Normalisation:
         """The normalisation of a workload's models (sorted by name, as the engine numbers them)."""
         names = tuple(sorted(profiles))
         return cls(names, max(profiles[n].num_layers for n in names), float(time_unit),
-                   float(dram_bandwidth), time_encoding, sa_time, tenant_features)
+                   float(dram_bandwidth), time_encoding, sa_time, lane_sa, tenant_features)
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for a checkpoint (``weights_only`` loading accepts them)."""
@@ -150,6 +159,7 @@ class Normalisation:
                        # Checkpoints written before the option existed encode logs.
                        str(d.get("time_encoding", "log")),
                        str(d.get("sa_time", "latency")),
+                       int(d.get("lane_sa", -1)),  # type: ignore[call-overload]
                        bool(d.get("tenant_features", False)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"checkpoint normalisation is malformed: {exc!r}") from None
@@ -193,7 +203,13 @@ def encode(view: SchedulerView, norm: Normalisation, rows: IntArray | None = Non
         # Planned over every SJ of ``rows``, not only the capped ones, so that a deferred request
         # shows the same finishes as in the deployed actor's uncapped input.
         planned = range(view.size) if rows is None else rows.tolist()
-        sa_time = planned_finish(view, planned)[:r]
+        if norm.sa_time == "tenant_plan":
+            from policies.tenant_edf import tenant_planned_finish
+
+            sa_time = tenant_planned_finish(view, np.asarray(planned, dtype=np.int64),
+                                            norm.lane_sa)[:r]
+        else:
+            sa_time = planned_finish(view, planned)[:r]
     out = np.empty((1 + r, norm.features(m)), dtype=np.float32)
     unit = norm.time_unit
     work = np.log1p if norm.time_encoding == "log" else _identity

@@ -16,6 +16,7 @@ from mas_sim.hardware.profile import ModelProfile
 from mas_sim.workload import QOS_LEVELS, WORKLOAD_SETS, Workload
 from policies.relmas.config import ANY, LINEAR_TIME_UNIT_PERIODS, TrainConfig
 from policies.relmas.encoding import Normalisation
+from policies.tenant_edf import lane_of
 
 Scenario = Callable[[int, int], Workload]
 """``scenario(seed, requests) -> Workload`` builds one episode's workload."""
@@ -69,4 +70,6 @@ def training_normalisation(system: SystemSpec, config: TrainConfig, period: floa
                                       dram_bandwidth=system.dram_bandwidth,
                                       time_encoding=config.time_encoding,
                                       sa_time=config.sa_time,
-                                      tenant_features=config.tenant_features)
+                                      tenant_features=config.tenant_features,
+                                      lane_sa=lane_of(system) if config.sa_time == "tenant_plan"
+                                      else -1)

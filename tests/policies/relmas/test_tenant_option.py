@@ -108,3 +108,25 @@ def test_tenant_outcomes_by_hand() -> None:
                 Job(1, 0.9, "dropped"), Job(2, None, "missed")]:
         outcomes.job_ended(job, 0.0)  # type: ignore[arg-type]
     assert outcomes.tenants_met() == 1  # tenant 0 at 0.5 >= 0.5; tenant 1 at 0.5 < 0.9
+
+
+def test_tenant_plan_features_are_tenant_edfs_plan() -> None:
+    # Two SAs, SA 1 the lane (50 cycles): the long SJ may not use it; the tenant below its target
+    # (job 1, deficit 0.5) is planned first although its deadline is later.
+    from policies.tenant_edf import TenantEdf, tenant_planned_finish
+
+    view = make_view([[300.0, 200.0], [40.0, 30.0]], deadline=[1000.0, 1100.0], tenant=[0, 1],
+                     tenant_deficit=[0.0, 0.5], now=0.0)
+    finish = tenant_planned_finish(view, [0, 1], lane_sa=1, lane=50.0)
+    # Job 1 first (virtual deadline 1100 - 0.5 x 1100 = 550): 40 on SA 0, 30 on SA 1; then job 0:
+    # SA 0 free at 0 (job 1 took SA 1) -> 300; SA 1 is not its lane -> beyond any deadline.
+    assert finish[1].tolist() == [40.0, 30.0]
+    assert finish[0, 0] == 300.0 and finish[0, 1] > 1e17
+    policy = TenantEdf(lane=50.0)
+    policy.lane_sa = 1
+    assert np.argmin(finish, axis=1).tolist() == policy.schedule(view).sa.tolist()
+    norm = Normalisation(("toy",), 2, 1000.0, 16.0, sa_time="tenant_plan", lane_sa=1)
+    x = encode(view, norm)
+    np.testing.assert_allclose(x[2, 4:6], np.log1p(np.array([40.0, 30.0]) / 1000.0), rtol=1e-6)
+    with pytest.raises(CheckpointError, match="needs the lane SA"):
+        Normalisation(("toy",), 2, 1000.0, 16.0, sa_time="tenant_plan")
