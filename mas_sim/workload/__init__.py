@@ -7,7 +7,8 @@
 - :mod:`.mix`: drawing each request's tenant and model;
 - :mod:`.generate`: the request generator;
 - :mod:`.scenario`: :class:`~.scenario.Scenario` and :func:`~.scenario.build_workload`, the
-  calibrated defaults.
+  calibrated defaults;
+- :mod:`.scenario_file`: scenario TOML files (``--scenario``).
 
 It sits above the kernel (:mod:`mas_sim.sim`): deadlines are set from each model's isolated
 latency, which the kernel simulates. The request types themselves are the kernel's

@@ -26,7 +26,7 @@ from mas_sim.core.errors import ConfigError, unknown_name
 from mas_sim.core.settings import Edge, check_settings, setting
 from mas_sim.core.units import CYCLES_PER_US, DEFAULT_PERIOD, cycles_to_us, us_to_cycles
 from mas_sim.hardware.costmodel import BACKENDS
-from mas_sim.workload.sets import QOS_LEVELS, WORKLOAD_SETS
+from mas_sim.workload.sets import QOS_LEVELS, TRACE_MODELS, WORKLOAD_SETS
 
 # Only the class's fields are needed to build the command line's options: the modules that
 # generate requests (numpy, pandas, the kernel) load when a scenario is built or checked.
@@ -100,7 +100,7 @@ class Scenario:
     trace_start: float = setting(0.0, minimum=0.0, metavar="S", key_default=False)
     """Trace only: seconds after the trace's first request where the replayed window of
     --requests requests starts."""
-    trace_models: str = setting("draw", choices=("draw", "tokens"), key_default=False)
+    trace_models: str = setting("draw", choices=TRACE_MODELS, key_default=False)
     """Trace only, without a model column: draw each request's model as synthetic arrivals do,
     or pick it by the quantile of its token count in the window (bigger requests, heavier
     models; the same mix)."""

@@ -12,5 +12,9 @@ WORKLOAD_SETS: dict[str, tuple[str, ...]] = {
 #: QoS level -> multiplier of the base (QoS-Medium) factor: RELMAS, MoCA and Planaria.
 QOS_LEVELS: dict[str, float] = {"low": 1.2, "medium": 1.0, "high": 0.8}
 
+#: How a trace replay picks the model of a row without a model column (``Scenario.trace_models``,
+#: :mod:`mas_sim.workload.trace`).
+TRACE_MODELS: tuple[str, ...] = ("draw", "tokens")
+
 #: PREMA's priority classes (low, medium, high), drawn with equal probability.
 PREMA_PRIORITIES: tuple[int, ...] = (1, 3, 9)

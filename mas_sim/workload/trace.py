@@ -40,7 +40,7 @@ from mas_sim.core.errors import ConfigError, unknown_name
 from mas_sim.core.units import CLOCK_HZ
 from mas_sim.sim.requests import Request
 from mas_sim.workload.mix import RequestMix
-from mas_sim.workload.sets import PREMA_PRIORITIES, QOS_LEVELS
+from mas_sim.workload.sets import PREMA_PRIORITIES, QOS_LEVELS, TRACE_MODELS
 from mas_sim.workload.tenants import TenantSet
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -54,8 +54,8 @@ SHIPPED_TRACES: dict[str, Path] = {
 TIME_COLUMNS: tuple[str, ...] = ("timestamp", "time", "arrival")
 #: The token columns whose sum is a request's size (``models_from="tokens"``).
 TOKEN_COLUMNS: tuple[str, ...] = ("contexttokens", "generatedtokens")
-#: How a replay picks the model of a row without a ``model`` column.
-MODELS_FROM: tuple[str, ...] = ("draw", "tokens")
+MODELS_FROM = TRACE_MODELS
+"""How a replay picks the model of a row without a ``model`` column."""
 
 _FIRST_LINE = 2  # line of the first data row (the header is line 1)
 
