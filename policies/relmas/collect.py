@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,17 +30,21 @@ import torch
 
 from mas_sim.core.ray_support import repository_on_pythonpath, require_ray
 from mas_sim.hardware import SystemSpec
-from mas_sim.sim.view import Schedule
+from mas_sim.sim.view import Schedule, SchedulerView
 from policies.relmas.config import training_seed
 from policies.relmas.ddpg import Transition, explore
 from policies.relmas.encoding import Normalisation, StateEncoder, decode, tail_schedule
 from policies.relmas.networks import Actor
 from policies.relmas.ppo import PPOStep, StochasticActor, acting_rows, sample
 from policies.relmas.reward import Forecaster, RewardConfig
-from policies.relmas.rollout import Episode
+from policies.relmas.rollout import Episode, Step
 from policies.relmas.scenarios import Scenario
 
 Weights = Mapping[str, torch.Tensor]
+_Keep = Callable[[Step], Any]
+"""Makes the stored transition of a tick from its environment step."""
+_Act = Callable[[SchedulerView, np.ndarray, np.random.Generator], tuple[Schedule, _Keep]]
+"""A learner's action on a view and its encoded state, and how to keep the tick."""
 
 
 def noise_rng(seed: int, episode: int) -> np.random.Generator:
@@ -119,9 +123,14 @@ class _Worker:
     def play(self, weights: Weights, episode: int) -> EpisodeExperience:
         """Episode ``episode`` with the actor's ``weights`` and its own noise generator."""
         if self.spec.learner == "relmas-ppo":
-            return self.play_sampled(weights, episode)
-        s = self.spec
+            self.policy.load_state_dict(weights)
+            return self._episode(episode, self._act_sampled)
         self.actor.load_state_dict(weights)
+        return self._episode(episode, self._act_ddpg)
+
+    def _episode(self, episode: int, act: _Act) -> EpisodeExperience:
+        """One episode: encode, ``act``, step the environment, keep what ``act`` records."""
+        s = self.spec
         rng = noise_rng(s.seed, episode)
         ep = Episode(s.system, s.scenario(training_seed(s.seed, episode), s.requests), s.period,
                      s.forecaster, s.reward)
@@ -133,62 +142,52 @@ class _Worker:
             t0 = clock()
             state = self.encoder(view)
             t1 = clock()
-            with torch.inference_mode():
-                action = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
-            action = explore(action, s.noise, s.sa_epsilon, rng)
+            schedule, keep = act(view, state, rng)
             t2 = clock()
-            step = ep.step(Schedule(*decode(action, view)))
+            step = ep.step(schedule)
             t3 = clock()
-            if step.next_view is None:
-                next_state = self.encoder.empty(view.num_sas)
-            else:
-                next_state = self.encoder(step.next_view, step.residual)
-            t4 = clock()
-            out.transitions.append(Transition(state, action, step.reward, next_state, step.done))
+            out.transitions.append(keep(step))  # DDPG encodes the next state here
             out.reward += step.reward
-            out.encode_s += (t1 - t0) + (t4 - t3)
+            out.encode_s += (t1 - t0) + (clock() - t3)
             out.act_s += t2 - t1
             out.env_s += t3 - t2
         out.met = ep.outcomes.met
         out.cpu_s = time.process_time() - cpu
         return out
 
-    def play_sampled(self, weights: Weights, episode: int) -> EpisodeExperience:
-        """Episode ``episode`` under the stochastic policy of :mod:`.ppo` (``weights``: a
-        :class:`~policies.relmas.ppo.StochasticActor`'s)."""
-        s = self.spec
-        self.policy.load_state_dict(weights)
+    def _act_ddpg(self, view: SchedulerView, state: np.ndarray,
+                  rng: np.random.Generator) -> tuple[Schedule, _Keep]:
+        """DDPG's action: the actor's output with exploration noise; keeps a
+        :class:`~policies.relmas.ddpg.Transition` with the residual next state."""
+        with torch.inference_mode():
+            action = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
+        action = explore(action, self.spec.noise, self.spec.sa_epsilon, rng)
+
+        def keep(step: Step) -> Transition:
+            next_state = (self.encoder.empty(view.num_sas) if step.next_view is None
+                          else self.encoder(step.next_view, step.residual))
+            return Transition(state, action, step.reward, next_state, step.done)
+
+        return Schedule(*decode(action, view)), keep
+
+    def _act_sampled(self, view: SchedulerView, state: np.ndarray,
+                     rng: np.random.Generator) -> tuple[Schedule, _Keep]:
+        """A draw of the stochastic policy of :mod:`.ppo` (``self.policy``'s weights); keeps a
+        :class:`~policies.relmas.ppo.PPOStep`."""
         log_std = float(self.policy.log_std.detach())
-        rng = noise_rng(s.seed, episode)
-        ep = Episode(s.system, s.scenario(training_seed(s.seed, episode), s.requests), s.period,
-                     s.forecaster, s.reward)
-        out = EpisodeExperience(episode, [], 0.0, 0)
-        cpu = time.process_time()
-        clock = time.perf_counter
-        while ep.view is not None:
-            view = ep.view
-            t0 = clock()
-            state = self.encoder(view)
-            t1 = clock()
-            with torch.inference_mode():
-                outputs = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
-            k = outputs.shape[0]
-            rows = acting_rows(view, k)
-            priority, sa, logp = sample(outputs, rows, s.sa_temperature, log_std, rng)
-            full_priority, full_sa = tail_schedule(view, k)
-            full_priority[:k], full_sa[:k] = priority, sa
-            t2 = clock()
-            step = ep.step(Schedule(full_priority, full_sa))
-            t3 = clock()
-            out.transitions.append(PPOStep(state, rows, sa[rows], priority[rows].astype(np.float32),
-                                           logp.astype(np.float32), step.reward, step.done))
-            out.reward += step.reward
-            out.encode_s += t1 - t0
-            out.act_s += t2 - t1
-            out.env_s += t3 - t2
-        out.met = ep.outcomes.met
-        out.cpu_s = time.process_time() - cpu
-        return out
+        with torch.inference_mode():
+            outputs = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
+        k = outputs.shape[0]
+        rows = acting_rows(view, k)
+        priority, sa, logp = sample(outputs, rows, self.spec.sa_temperature, log_std, rng)
+        full_priority, full_sa = tail_schedule(view, k)
+        full_priority[:k], full_sa[:k] = priority, sa
+
+        def keep(step: Step) -> PPOStep:
+            return PPOStep(state, rows, sa[rows], priority[rows].astype(np.float32),
+                           logp.astype(np.float32), step.reward, step.done)
+
+        return Schedule(full_priority, full_sa), keep
 
 
 class Collector(Protocol):
