@@ -51,7 +51,7 @@ from mas_sim.hardware.costmodel.batch import MAX_BATCH, check_batch
 from mas_sim.hardware.profile import ModelProfile
 from mas_sim.sim.engine import STALL_TICKS, EngineConfig, Simulation
 from mas_sim.sim.isolated import isolated_latency
-from mas_sim.sim.jobs import DROPPED, PENDING, Job, JobStatus, SubJob
+from mas_sim.sim.jobs import Job, JobStatus, SubJob
 from mas_sim.sim.requests import Request, Workload
 from mas_sim.sim.view import Policy
 
@@ -465,14 +465,7 @@ class BatchingSimulation(Simulation):
             live = job.live_members()
             expired = [m for m in live if m.deadline < now]
             if len(expired) == len(live):
-                for sj in job.subjobs:
-                    if sj.state == PENDING:
-                        sj.state = DROPPED
-                job.left.fill(-1)
-                self._unstarted -= job.unstarted
-                job.unstarted = 0
-                job.version += 1
-                self._end_job(job, "dropped", now)
+                self._drop_job(job, now)
                 continue
             for member in expired:
                 self._end_member(member, "dropped", now)

@@ -369,14 +369,18 @@ class Simulation:
                 break  # sorted by deadline: the rest are not expired
             if not job.unstarted:
                 continue  # everything started: it can only finish (late), nothing to drop
-            for sj in job.subjobs:
-                if sj.state == PENDING:
-                    sj.state = DROPPED
-            job.left.fill(-1)
-            self._unstarted -= job.unstarted
-            job.unstarted = 0
-            job.version += 1
-            self._end_job(job, "dropped", now)
+            self._drop_job(job, now)
+
+    def _drop_job(self, job: Job, now: float) -> None:
+        """Drop ``job``: its unstarted SJs never run (some may have started and run on)."""
+        for sj in job.subjobs:
+            if sj.state == PENDING:
+                sj.state = DROPPED
+        job.left.fill(-1)
+        self._unstarted -= job.unstarted
+        job.unstarted = 0
+        job.version += 1
+        self._end_job(job, "dropped", now)
 
     def _install(self, view: SchedulerView, schedule: Schedule) -> None:
         """Hand the schedule to the SAs: O(jobs + ready SJs), not O(RQ).

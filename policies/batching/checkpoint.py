@@ -16,7 +16,6 @@ A file that is not such a dict (a RELMAS checkpoint, an SB3 zip, anything else) 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,9 @@ import torch
 from torch import nn
 
 from mas_sim.core.errors import CheckpointError, ConfigError, unknown_name
-from mas_sim.core.files import atomic_path
 from mas_sim.workload import WORKLOAD_SETS
 from policies.batching.predictor import InterferencePredictor, SlowdownNet
+from policies.checkpoints import load_versioned, save_versioned
 
 FORMAT = "mas-sim-bcedge"
 VERSION = 1
@@ -97,31 +96,14 @@ class Checkpoint:
 
 def save_checkpoint(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> Path:
     """Write ``payload`` (the layout above, without format and version) atomically."""
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-    return Path(path)
+    return save_versioned(path, FORMAT, VERSION, payload)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Load and validate ``path``."""
     p = Path(path)
-    if not p.is_file():
-        raise CheckpointError(f"BCEdge checkpoint {str(p)!r} does not exist (train one with "
-                              "mas-sim train bcedge)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign or corrupt files
-        raise CheckpointError(f"{str(p)!r} is not a mas-sim BCEdge checkpoint "
-                              f"(torch.load failed: {type(exc).__name__})") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-        raise CheckpointError(f"{str(p)!r} is not a mas-sim BCEdge checkpoint (format "
-                              f"{found!r}, expected {FORMAT!r})")
-    if raw.get("version") != VERSION:
-        raise CheckpointError(f"{str(p)!r}: BCEdge checkpoint version {raw.get('version')!r}, "
-                              f"expected {VERSION}")
+    raw = load_versioned(p, "BCEdge", FORMAT, VERSION,
+                         hint=" (train one with mas-sim train bcedge)")
     try:
         return Checkpoint(workload=str(raw["workload"]),
                           model_names=tuple(raw["model_names"]), num_sas=int(raw["num_sas"]),

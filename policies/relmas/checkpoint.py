@@ -17,7 +17,6 @@ file, then rename), so an interrupted save never leaves half a checkpoint.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 import torch
 
 from mas_sim.core.errors import CheckpointError
-from mas_sim.core.files import atomic_path
+from policies.checkpoints import load_versioned, save_versioned
 from policies.relmas.encoding import Normalisation, num_actions
 from policies.relmas.networks import Actor, Critic
 
@@ -90,7 +89,6 @@ def save_checkpoint(path: str | os.PathLike[str], *, actor: Actor, critic: Criti
     """Write a checkpoint atomically; returns the path."""
     m = actor.actions - 1
     payload: dict[str, Any] = {
-        "format": FORMAT, "version": VERSION,
         "hidden": actor.hidden, "features": actor.features, "num_sas": m,
         "model_names": list(normalisation.model_names),
         "normalisation": normalisation.to_dict(),
@@ -99,9 +97,7 @@ def save_checkpoint(path: str | os.PathLike[str], *, actor: Actor, critic: Criti
     }
     if training is not None:
         payload["training"] = dict(training)
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-    return Path(path)
+    return save_versioned(path, FORMAT, VERSION, payload)
 
 
 def set_deploy_max_rq(path: str | os.PathLike[str], cap: int | None) -> Path:
@@ -110,32 +106,16 @@ def set_deploy_max_rq(path: str | os.PathLike[str], cap: int | None) -> Path:
     if cap is not None and (not isinstance(cap, int) or cap < 1):
         raise CheckpointError(f"deploy_max_rq = {cap!r}, expected a positive integer or None")
     load_checkpoint(path)  # validate first
-    raw = torch.load(Path(path), map_location="cpu", weights_only=True)
+    raw = load_versioned(path, "RELMAS", FORMAT, VERSION)
     raw["config"] = {**dict(raw.get("config", {})), "deploy_max_rq": cap}
-    with atomic_path(path) as tmp:
-        torch.save(raw, tmp)
-    return Path(path)
+    return save_versioned(path, FORMAT, VERSION, raw)
 
 
 def load_checkpoint(path: str | os.PathLike[str], *, num_sas: int | None = None,
                     hidden: int | None = None) -> Checkpoint:
     """Load and validate ``path``; ``num_sas`` / ``hidden``, if given, must match it."""
     p = Path(path)
-    if not p.is_file():
-        raise CheckpointError(f"RELMAS checkpoint {str(p)!r} does not exist")
-    try:
-        with warnings.catch_warnings():  # torch warns about foreign pickles; we refuse them below
-            warnings.simplefilter("ignore")
-            raw = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign or corrupt files
-        raise CheckpointError(f"{str(p)!r} is not a mas-sim RELMAS checkpoint "
-                              f"(torch.load failed: {type(exc).__name__})") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise CheckpointError(f"{str(p)!r} is not a mas-sim RELMAS checkpoint "
-                              f"(expected a dict with format {FORMAT!r})")
-    if raw.get("version") != VERSION:
-        raise CheckpointError(f"{str(p)!r}: checkpoint version {raw.get('version')!r}, this "
-                              f"mas-sim reads version {VERSION}")
+    raw = load_versioned(p, "RELMAS", FORMAT, VERSION)
     try:
         ckpt_m = int(raw["num_sas"])
         ckpt_f = int(raw["features"])

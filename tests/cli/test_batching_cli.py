@@ -25,7 +25,8 @@ BAD = [
      "concurrency = 7, expected an integer in 1..6 (the number of SAs)"),
     (["--concurrency", "2"], "--concurrency needs a batching policy (--batching)"),
     (["--batching", "bcedge", "--batching-checkpoint", RELMAS_CHECKPOINT],
-     "is not a mas-sim BCEdge checkpoint (format 'mas-sim-relmas', expected 'mas-sim-bcedge')"),
+     "is not a mas-sim BCEdge checkpoint (format 'mas-sim-relmas', expected a dict with "
+     "format 'mas-sim-bcedge')"),
     (["--batching", "bcedge", "--batching-checkpoint", "missing.pt"],
      "BCEdge checkpoint 'missing.pt' does not exist"),
 ]

@@ -46,14 +46,20 @@ class LayerCosts:
             getattr(self, name).setflags(write=False)
 
 
+Mapping = row_stationary.RowStationaryMapping | weight_stationary.WeightStationaryMapping
+
+
+def map_layers(t: LayerTable, sa: SubAcceleratorSpec) -> Mapping:
+    """The mapping of every layer of ``t`` in ``sa``'s dataflow (row or weight stationary)."""
+    if sa.dataflow == "row_stationary":
+        return row_stationary.map_layers(t, sa)
+    return weight_stationary.map_layers(t, sa)
+
+
 def analyze(t: LayerTable, tiling: TilingCandidates, sa: SubAcceleratorSpec,
             nop_pj_per_bit: float = NOP_PJ_PER_BIT) -> LayerCosts:
     """Latency, DRAM traffic, bandwidth, energy, utilisation of every layer of ``t`` on ``sa``."""
-    mapping: row_stationary.RowStationaryMapping | weight_stationary.WeightStationaryMapping
-    if sa.dataflow == "row_stationary":
-        mapping = row_stationary.map_layers(t, sa)
-    else:
-        mapping = weight_stationary.map_layers(t, sa)
+    mapping = map_layers(t, sa)
     peak = float(sa.peak_macs_per_cycle)
     sa_cycles = np.ceil(np.maximum.reduce([
         mapping.cycles, t.macs / peak, t.vector_ops / peak, delivery_cycles(t),

@@ -41,8 +41,7 @@ import numpy as np
 
 from mas_sim.core.errors import ConfigError
 from mas_sim.core.units import CLOCK_HZ
-from mas_sim.hardware.costmodel import row_stationary, weight_stationary
-from mas_sim.hardware.costmodel.analytical import LayerCosts
+from mas_sim.hardware.costmodel.analytical import LayerCosts, map_layers
 from mas_sim.hardware.costmodel.energy import layer_energy
 from mas_sim.hardware.costmodel.layers import FloatArray, LayerTable
 from mas_sim.hardware.costmodel.tiling import BatchTilings, batch_traffic, delivery_cycles
@@ -81,11 +80,7 @@ def analyze_batch(t: LayerTable, bt: BatchTilings, sa: SubAcceleratorSpec, base:
     b = float(check_batch(batch))
     if batch < 2:
         raise ConfigError("analyze_batch is for batches of 2 or more images")
-    mapping: row_stationary.RowStationaryMapping | weight_stationary.WeightStationaryMapping
-    if sa.dataflow == "row_stationary":
-        mapping = row_stationary.map_layers(t, sa)
-    else:
-        mapping = weight_stationary.map_layers(t, sa)
+    mapping = map_layers(t, sa)
     peak = float(sa.peak_macs_per_cycle)
     sa_cycles = np.maximum.reduce([
         b * mapping.cycles, b * t.macs / peak, b * t.vector_ops / peak,

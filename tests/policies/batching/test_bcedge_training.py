@@ -47,8 +47,8 @@ def test_checkpoints_of_the_wrong_kind_are_refused(tmp_path: Path) -> None:
 
     relmas = Path(__file__).resolve().parents[3] / "policies" / "relmas" / "checkpoints" / \
         "relmas_light_medium.pt"
-    with pytest.raises(CheckpointError, match="format 'mas-sim-relmas', expected "
-                                              "'mas-sim-bcedge'"):
+    with pytest.raises(CheckpointError, match="format 'mas-sim-relmas', expected a "
+                                              "dict with format 'mas-sim-bcedge'"):
         load_checkpoint(relmas)
     junk = tmp_path / "junk.pt"
     junk.write_text("not a checkpoint")
