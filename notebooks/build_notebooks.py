@@ -1,4 +1,5 @@
-"""Write notebooks 02-04 (Gantt explorer, RELMAS reproduction, what-if hardware) with nbformat.
+"""Write notebooks 02-06 (Gantt explorer, RELMAS reproduction, what-if hardware, batching, tenants
+and traces) with nbformat; 01 (the quickstart) is written by hand.
 
 Every chart shows inline (matplotlib's inline backend, Bokeh's charts as self-contained
 iframes).
