@@ -1,12 +1,13 @@
 """Speed figures of issue 16's table, a stored baseline, and before / after comparisons.
 
-Each figure runs in a fresh process (so a JIT's on-disk cache is warm but nothing else is), and
-the figures are written as JSON. Three modes:
+Each figure runs in a fresh process (so a JIT's on-disk cache is warm but nothing else is) and
+is measured on the wall clock and on the CPU clock (which moves less with other work on the
+machine); the figures are written as JSON. Three modes:
 
 - measure: ``python benchmarks/bench_speed.py [--only a,b] [--repeat 3] [--json PATH]``;
-- guard: ``--baseline benchmarks/results/speed_baseline.json`` also prints, per figure, the
-  ratio to the stored baseline (> 1 is faster); it never fails (timings on a shared machine
-  vary by tens of percent): read the ratios. ``--save-baseline`` writes the baseline;
+- guard: ``--baseline`` also prints, per figure, the ratio to the stored baseline
+  (``benchmarks/speed_baseline.json``; > 1 is faster); it never fails (timings on a shared
+  machine vary by tens of percent): read the ratios. ``--save-baseline`` writes it;
 - interleaved before / after: ``--against /path/to/other/checkout`` runs every repeat of every
   figure on this tree and on the other one alternately (the other tree's code through
   ``PYTHONPATH``; this file works with the old flat layout too) and prints the speed-ups.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,7 +45,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DEFAULT_BASELINE = HERE / "results" / "speed_baseline.json"
+DEFAULT_BASELINE = HERE / "speed_baseline.json"
 
 #: Figure name -> True if higher is better.
 HIGHER_IS_BETTER = {
@@ -55,6 +57,28 @@ HIGHER_IS_BETTER = {
 
 
 # -- the figures (each runs in its own process) ---------------------------------------------
+class Clock:
+    """Wall and CPU seconds of a block (CPU time: this process and its finished children)."""
+
+    def __enter__(self) -> Clock:
+        self.wall0, self.cpu0 = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = _cpu() - self.cpu0
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+Figure = tuple[float, float]
+"""A figure measured on the wall clock and on the CPU clock (the same formula, each time)."""
+
+
 def _build_workload(system: Any, **kw: Any) -> Any:
     try:
         from mas_sim.workload.scenario import Scenario, build_workload
@@ -63,25 +87,25 @@ def _build_workload(system: Any, **kw: Any) -> Any:
     return build_workload(system, Scenario(**kw))
 
 
-def _end_to_end(policy: str) -> float:
+def _end_to_end(policy: str) -> Figure:
     from mas_sim import SystemSpec, simulate
 
     system = SystemSpec.paper()
     workload = _build_workload(system, workload="mixed", qos="medium", requests=2000, seed=1)
-    start = time.perf_counter()
-    simulate(system, workload, policy, trace=False)
-    return time.perf_counter() - start
+    with Clock() as c:
+        simulate(system, workload, policy, trace=False)
+    return c.wall, c.cpu
 
 
-def fcfs_h_2000_s() -> float:
+def fcfs_h_2000_s() -> Figure:
     return _end_to_end("fcfs-h")
 
 
-def edf_ac_h_2000_s() -> float:
+def edf_ac_h_2000_s() -> Figure:
     return _end_to_end("edf-ac-h")
 
 
-def engine_alone_subjobs_per_s() -> float:
+def engine_alone_subjobs_per_s() -> Figure:
     import numpy as np
 
     from mas_sim import EngineConfig, Schedule, SystemSpec, simulate
@@ -98,13 +122,14 @@ def engine_alone_subjobs_per_s() -> float:
 
     system = SystemSpec.paper()
     workload = _build_workload(system, workload="mixed", requests=2000, seed=1, base_qos=1000.0)
-    start = time.perf_counter()
-    result = simulate(system, workload, PlanOnArrival(),
-                      config=EngineConfig(requeue_unstarted=False), trace=False)
-    return float(result.summary["subjobs"]) / (time.perf_counter() - start)
+    with Clock() as c:
+        result = simulate(system, workload, PlanOnArrival(),
+                          config=EngineConfig(requeue_unstarted=False), trace=False)
+    n = float(result.summary["subjobs"])
+    return n / c.wall, n / c.cpu
 
 
-def magma_100x100_s_per_tick() -> float:
+def magma_100x100_s_per_tick() -> Figure:
     import numpy as np
 
     sys.path.insert(0, str(Path.cwd() / "benchmarks"))  # the measured tree's own copy
@@ -120,16 +145,14 @@ def magma_100x100_s_per_tick() -> float:
     magma = Magma(generations=100, population=100)
     magma.reset(system, seed=0)
     magma.schedule(views[0])  # warm-up (lazy initialisation, JIT cache load)
-    times = []
-    for view in views:
-        magma.reset(system, seed=0)
-        start = time.perf_counter()
-        magma.schedule(view)
-        times.append(time.perf_counter() - start)
-    return statistics.mean(times)
+    with Clock() as c:
+        for view in views:
+            magma.reset(system, seed=0)
+            magma.schedule(view)
+    return c.wall / len(views), c.cpu / len(views)
 
 
-def _relmas_us(hidden: int, sa_time: str) -> float:
+def _relmas_us(hidden: int, sa_time: str) -> Figure:
     import torch
 
     from mas_sim import SystemSpec, simulate
@@ -144,20 +167,37 @@ def _relmas_us(hidden: int, sa_time: str) -> float:
     norm = Normalisation.for_profiles(workload.profiles, time_unit=100_000.0,
                                       dram_bandwidth=system.dram_bandwidth, sa_time=sa_time)
     torch.manual_seed(0)
-    policy = Relmas.from_actor(Actor(num_features(m), num_actions(m), hidden), norm)
-    return float(simulate(system, workload, policy, trace=False)
-                 .summary["decision_us_per_subjob"])
+    policy = CpuTimed(Relmas.from_actor(Actor(num_features(m), num_actions(m), hidden), norm))
+    summary = simulate(system, workload, policy, trace=False).summary
+    return (float(summary["decision_us_per_subjob"]),
+            policy.cpu / summary["decisions"] * 1e6)
 
 
-def relmas_h256_us_per_subjob() -> float:
+class CpuTimed:
+    """A policy wrapper that adds up the CPU time of ``schedule`` (the engine times its wall)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.cpu = inner, inner.name, 0.0
+
+    def reset(self, system: Any, seed: int | None = None) -> None:
+        self.inner.reset(system, seed)
+
+    def schedule(self, view: Any) -> Any:
+        start = time.process_time()
+        out = self.inner.schedule(view)
+        self.cpu += time.process_time() - start
+        return out
+
+
+def relmas_h256_us_per_subjob() -> Figure:
     return _relmas_us(256, "latency")
 
 
-def relmas_h128_planned_us_per_subjob() -> float:
+def relmas_h128_planned_us_per_subjob() -> Figure:
     return _relmas_us(128, "planned_finish")
 
 
-def gym_steps_per_s() -> float:
+def gym_steps_per_s() -> Figure:
     import gymnasium as gym
     import mas_sim.gym  # noqa: F401  (registers the id, old and new layouts)
     import torch
@@ -167,38 +207,38 @@ def gym_steps_per_s() -> float:
     env.action_space.seed(0)
     env.reset(seed=0)
     steps = 0
-    start = time.perf_counter()
-    for episode in range(3):
-        env.reset(seed=episode)
-        done = False
-        while not done:
-            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-            done = terminated or truncated
-            steps += 1
-    return steps / (time.perf_counter() - start)
+    with Clock() as c:
+        for episode in range(3):
+            env.reset(seed=episode)
+            done = False
+            while not done:
+                _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+                done = terminated or truncated
+                steps += 1
+    return steps / c.wall, steps / c.cpu
 
 
-def _cli(*args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mas_sim", *args], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def _cli(*args: str) -> Figure:
+    with Clock() as c:
+        subprocess.run([sys.executable, "-m", "mas_sim", *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return c.wall, c.cpu
 
 
-def cli_run_20_s() -> float:
+def cli_run_20_s() -> Figure:
     return _cli("run", "--requests", "20", "--no-progress")
 
 
-def cli_compare_s() -> float:
+def cli_compare_s() -> Figure:
     with tempfile.TemporaryDirectory() as tmp:
         return _cli("compare", "--out", tmp, "--no-progress")
 
 
-def cli_help_s() -> float:
+def cli_help_s() -> Figure:
     return _cli("--help")
 
 
-FIGURES: dict[str, Callable[[], float]] = {f.__name__: f for f in (
+FIGURES: dict[str, Callable[[], Figure]] = {f.__name__: f for f in (
     fcfs_h_2000_s, edf_ac_h_2000_s, engine_alone_subjobs_per_s, magma_100x100_s_per_tick,
     relmas_h256_us_per_subjob, relmas_h128_planned_us_per_subjob, gym_steps_per_s,
     cli_run_20_s, cli_compare_s, cli_help_s)}
@@ -206,13 +246,18 @@ FIGURES: dict[str, Callable[[], float]] = {f.__name__: f for f in (
 
 
 # -- driving -------------------------------------------------------------------------------
-def measure_once(name: str, tree: Path) -> float:
+def measure_once(name: str, tree: Path) -> Figure:
     """One measurement of figure ``name`` in a fresh process running ``tree``'s code."""
     env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS=os.environ.get(
         "OMP_NUM_THREADS", "1"))
     out = subprocess.run([sys.executable, __file__, "--child", name], cwd=tree, env=env,
                          check=True, capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1])
+    wall, cpu = out.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
+CLOCKS = ("wall", "cpu")
+"""Every figure is measured on both: CPU time moves less with the others' load on the machine."""
 
 
 def speedup(name: str, new: float, old: float) -> float:
@@ -236,7 +281,7 @@ def main() -> None:
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(FIGURES[args.child]())
+        print(*FIGURES[args.child]())
         return
     names = list(FIGURES) if args.only is None else args.only.split(",")
     unknown = [n for n in names if n not in FIGURES]
@@ -245,25 +290,29 @@ def main() -> None:
     trees = {"this": Path(args.tree).resolve()}
     if args.against:
         trees["other"] = Path(args.against).resolve()
-    runs: dict[str, dict[str, list[float]]] = {t: {} for t in trees}
+    runs: dict[str, dict[str, list[Figure]]] = {t: {} for t in trees}
     for name in names:
         for _ in range(args.repeat):
             for label, tree in trees.items():
                 runs[label].setdefault(name, []).append(measure_once(name, tree))
-        line = f"{name:<36}" + "".join(
-            f"  {label}: {_range(runs[label][name])}" for label in trees)
-        if args.against:
-            ratios = [speedup(name, a, b) for a, b in zip(runs["this"][name],
-                                                          runs["other"][name], strict=True)]
-            line += f"  speed-up x{min(ratios):.2f}..{max(ratios):.2f}"
-        print(line, flush=True)
-    medians = {n: statistics.median(v) for n, v in runs["this"].items()}
+        for k, clock in enumerate(CLOCKS):
+            line = f"{name:<36}{clock:>5}" + "".join(
+                f"  {label}: {_range([f[k] for f in runs[label][name]])}" for label in trees)
+            if args.against:
+                ratios = [speedup(name, a[k], b[k]) for a, b in zip(
+                    runs["this"][name], runs["other"][name], strict=True)]
+                line += f"  speed-up x{min(ratios):.2f}..{max(ratios):.2f}"
+            print(line, flush=True)
+    medians = {n: {clock: statistics.median(f[k] for f in v) for k, clock in enumerate(CLOCKS)}
+               for n, v in runs["this"].items()}
     if args.baseline:
         stored = json.loads(Path(args.baseline).read_text())["median"]
         print(f"\nratio to the baseline {args.baseline} (> 1: faster than the baseline)")
         for name, value in medians.items():
             if name in stored:
-                print(f"  {name:<36} x{speedup(name, value, stored[name]):.2f}")
+                print(f"  {name:<36}" + "".join(
+                    f"  {clock} x{speedup(name, value[clock], stored[name][clock]):.2f}"
+                    for clock in CLOCKS))
     report = {"median": medians, "runs": runs, "python": sys.version.split()[0],
               "machine": os.uname().machine, "cpus": os.cpu_count()}
     for path in (args.json, args.save_baseline):
