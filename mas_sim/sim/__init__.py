@@ -10,7 +10,9 @@
 - :mod:`.requests`: the engine's input (:class:`~.requests.Request`, :class:`~.requests.Workload`);
 - planning tools policies use: :mod:`.plan` (earliest-finish list scheduling) and
   :mod:`.forecast` (an exact replay of one schedule);
-- :mod:`.isolated`: the isolated latency of a model.
+- :mod:`.isolated`: the isolated latency of a model;
+- compiled kernels: :mod:`.jit` (numba with a disk cache) and :mod:`.heaps` (array heaps);
+  the plan, the forecast and the ready queue's assembly are compiled loops.
 
 The kernel imports no policy and no torch; policies import only the view (and the planning tools).
 """
