@@ -159,6 +159,8 @@ class Simulation:
         self.policy_seconds = 0.0
         """Wall-clock time spent in the policy, seconds."""
         self._rq: ReadyQueue | None = None
+        self._plan: Plan | None = None
+        """The schedule of the last tick, in force until the next one."""
         self._unplanned: list[Job] = []
         self._started_count = 0
         self._started_at_last_tick = 0
@@ -306,8 +308,7 @@ class Simulation:
         if requeue:  # unstarted SJs return to the RQ: forget the last schedule
             for sa in self.sas:
                 sa.clear()
-            for _, job in self._live:
-                job.plan = None
+            self._plan = None  # a job's plan counts only while it is this one
             jobs = [job for _, job in self._live if job.unstarted]
         else:  # only requests no schedule has seen yet
             jobs = sorted((job for job in self._unplanned if job.unstarted), key=Job.sort_key)
@@ -393,6 +394,7 @@ class Simulation:
         assert rq is not None
         # Copies: the policy may reuse its arrays; the plan stays in force until the next tick.
         plan = Plan(np.array(schedule.sa), np.array(schedule.priority), self._seq, rq.slot_rq)
+        self._plan = plan
         self._seq += view.size
         for job, slot in zip(rq.jobs, rq.slot_start, strict=True):
             job.plan = plan
@@ -434,7 +436,9 @@ class Simulation:
         for fn in self._hooks["subjob_finished"]:
             fn(sj, sj.sa, now)
         subjobs = job.subjobs
-        planned = job.plan is not None
+        # Planned: by the schedule in force (re-queueing), or by any (a job keeps its first).
+        planned = job.plan is not None and (job.plan is self._plan
+                                            or not self.config.requeue_unstarted)
         wc = self.config.work_conserving
         left = job.left
         for s in job.profile.successors[sj.layer]:

@@ -65,7 +65,9 @@ class Job:
         self.row = -1
         """The job's row in the engine's job table while it is live (-1: none)."""
         self.plan: Plan | None = None
-        """The schedule in force for the job's unstarted SJs (None: not planned now)."""
+        """The last schedule that planned the job's unstarted SJs (None: never planned). When
+        unstarted SJs return to the RQ at each tick, it is in force only while it is the
+        engine's latest schedule."""
         self.plan_slot = 0
         """Slot of the job's layer 0 in ``plan.slot_rq`` (layer ``l`` is ``plan_slot + l``)."""
 
