@@ -1,12 +1,15 @@
 """Interactive Gantt chart of one run or of several schedulers on the same workload (Bokeh).
 
-Layout, per run: a Gantt figure with one lane per sub-accelerator (SA), one bar per executed
-sub-job (SJ; red edge if its request missed its deadline or was dropped), and a ``deadlines``
-lane with one marker per request at its deadline (grey: met, red: missed, black: dropped; a
-missed request also gets a red line from its deadline to its finish); under it a DRAM lane, the
-stall-free bandwidth demand ``D(t)`` of the running SJs (the sum of their stall-free
-bandwidths, GB/s = bytes per cycle at 1 GHz) against the shared bandwidth ``B`` (dashed): where
-``D > B`` every running SJ is slowed to ``B / D`` of its speed.
+Layout: one chart (one Bokeh figure) holding every run, top to bottom. Each run has a title
+row (its SLA and counts), one lane per sub-accelerator (SA) with one bar per executed sub-job
+(SJ; red edge if its request missed its deadline or was dropped), a ``deadlines`` lane with one
+marker per request at its deadline (grey: met, red: missed, black: dropped; a missed request
+also gets a red line from its deadline to its finish), and a DRAM lane: the stall-free
+bandwidth demand ``D(t)`` of the running SJs (the sum of their stall-free bandwidths, GB/s =
+bytes per cycle at 1 GHz) against the shared bandwidth ``B`` (dashed), shaded where ``D > B``
+(there every running SJ is slowed to ``B / D`` of its speed). The DRAM lanes of all runs share
+one scale (0 to the highest demand of any run). Legends and the key sit above the chart as
+HTML.
 
 Interaction, all done by BokehJS (the only JavaScript here is the glue of :data:`_COLOR_JS`
 and :data:`_SELECT_JS`): hovering a bar shows its request id, tenant, model, layer, start,
@@ -14,15 +17,16 @@ finish, stall-free latency, the stall it suffered (``finish - start - latency``)
 bandwidth, the request's deadline and status; bars are coloured by model or tenant (a switch
 above the charts; colours are those of the static chart,
 :func:`mas_sim.output.plots.category_colors`);
-zoom and pan (x only) are linked across every figure of a comparison, which share one x range;
-clicking a bar or a deadline marker selects the request in every run and dims everything else,
-with its deadline as a dashed line across the lanes.
+zoom and pan (x only; the wheel zooms with Ctrl held, so that it scrolls the page otherwise)
+apply to every run at once, as they share the chart's time axis; clicking a bar or a deadline
+marker selects the request in every run and dims everything else, with its deadline as a dashed
+line across the lanes.
 
 Why Bokeh rather than Plotly: Bokeh draws tens of thousands of bars (``hbar``) on a canvas,
 with level-of-detail decimation while zooming and panning (a tenth of the bars until the
 gesture ends, then all of them), or with WebGL (``backend="webgl"``); plotly's bars are SVG
-elements, one per bar, and its WebGL traces are points and lines. Linked ranges across
-figures, tap selection shared between data sources and a self-contained HTML file with the
+elements, one per bar, and its WebGL traces are points and lines. Shared ranges, tap
+selection shared between data sources and a self-contained HTML file with the
 library inlined (:mod:`mas_sim.output.report`) are built in, and the inlined library is much
 smaller than plotly.js. The canvas is the default because WebGL is only fast with a GPU: in
 a browser without one (headless Chromium, a remote desktop) it falls back to software
@@ -50,18 +54,20 @@ from mas_sim.output.plots import category_colors
 from mas_sim.output.tables import JOB_COLUMNS, SUBJOB_COLUMNS, require_columns, require_statuses
 
 if TYPE_CHECKING:
-    from bokeh.models import ColumnDataSource, LayoutDOM, Range1d, Tool
+    from bokeh.models import ColumnDataSource, LayoutDOM, Tool
     from bokeh.models.annotations import Span
 
 CYCLES_PER_US = 1000.0
 """Cycles of the 1 GHz clock in one microsecond (the x unit)."""
-LANE_HEIGHT_PX = 34
-"""Height of one SA lane in pixels."""
-DRAM_HEIGHT_PX = 130
-"""Height of the DRAM-bandwidth figure in pixels."""
-LEFT_BORDER_PX = 130
-"""Left border of every figure, wide enough for the SA labels, so that the Gantt and the DRAM
-lane (whose y labels are short) start their x axes at the same pixel."""
+LANE_HEIGHT_PX = 30
+"""Height of one lane of the chart in pixels."""
+DRAM_LANES = 2.5
+"""Height of a run's DRAM lane, in lanes."""
+GAP_LANES = 0.5
+"""Space between two runs' groups of lanes, in lanes."""
+CHART_BORDERS_PX = 190
+"""Height of the chart around its lanes: legends and toolbar above, a time axis above and one
+below."""
 BACKENDS = ("canvas", "webgl")
 """How the Gantt bars are drawn (Bokeh's ``output_backend``)."""
 BAR_HEIGHT = 0.8
@@ -77,7 +83,7 @@ SUBJOB_TOOLTIPS = [
     ("request", "@job_id (@status)"),
     ("tenant", "@tenant (priority @priority)"),
     ("model", "@model"),
-    ("layer", "@layer on @sa_label"),
+    ("layer", "@layer on @sa_label (@run)"),
     ("start, finish", "@start{0,0.00} us, @finish{0,0.00} us"),
     ("stall-free latency", "@latency{0,0.00} us"),
     ("stall", "@stall{0,0.00} us"),
@@ -166,10 +172,12 @@ def html_parts(layout: LayoutDOM) -> tuple[str, str]:
 
 
 def layout_height(layout: LayoutDOM) -> int:
-    """The pixel height of a :func:`gantt_layout` (its figures plus the controls)."""
+    """The pixel height of a :func:`gantt_layout`: its chart's frame, the borders around it
+    (legends, toolbar and time axes) and the controls above."""
     from bokeh.plotting import figure
 
-    return 90 + sum(int(f.height) for f in layout.select({"type": figure}))
+    return sum(int(f.frame_height) + CHART_BORDERS_PX for f in layout.select({"type": figure})
+               ) + 90
 
 
 class InteractiveGantt:
@@ -231,9 +239,10 @@ def _job_info(jobs: pd.DataFrame | None, job_ids: np.ndarray) -> tuple[np.ndarra
             priority.reindex(job_ids).to_numpy(np.int16))
 
 
-def subjob_data(subjobs: pd.DataFrame, jobs: pd.DataFrame | None,
-                sa_labels: Sequence[str]) -> dict[str, Any]:
-    """The columns of the bars' data source (times in us, bandwidth in GB/s)."""
+def subjob_data(subjobs: pd.DataFrame, jobs: pd.DataFrame | None, sa_labels: Sequence[str],
+                *, name: str = "run", first: float = 0.0) -> dict[str, Any]:
+    """The columns of the bars' data source (times in us, bandwidth in GB/s): ``lane`` is the
+    bar's lane in the chart (``first`` plus its SA index), ``run`` the run's ``name``."""
     job = subjobs["job_id"].astype(int).to_numpy()
     status, priority = _job_info(jobs, job)
     start = subjobs["start"].to_numpy(np.float64)
@@ -242,9 +251,10 @@ def subjob_data(subjobs: pd.DataFrame, jobs: pd.DataFrame | None,
     labels = np.asarray([str(s) for s in sa_labels], dtype=object)
     sa = subjobs["sa"].astype(int).to_numpy()
     return {
-        "lane": sa.astype(np.int8 if len(labels) < 128 else np.int32),
+        "lane": (first + sa).astype(np.float32),
         "start": _us(start), "finish": _us(finish),
         "job_id": job.astype(np.int32),
+        "run": [name] * len(job),
         "tenant": subjobs["tenant"].astype(int).astype(str).to_list(),
         "priority": priority,
         "model": subjobs["model"].astype(str).to_list(),
@@ -258,14 +268,15 @@ def subjob_data(subjobs: pd.DataFrame, jobs: pd.DataFrame | None,
     }
 
 
-def request_data(jobs: pd.DataFrame, lane: int) -> dict[str, Any]:
-    """The columns of the deadline markers' data source (one row per request, times in us)."""
+def request_data(jobs: pd.DataFrame, lane: float) -> dict[str, Any]:
+    """The columns of the deadline markers' data source (one row per request, times in us),
+    on the chart's lane ``lane``."""
     status = jobs["status"].astype(str)
     finish = jobs["finish"].to_numpy(np.float64)
     deadline = jobs["deadline"].to_numpy(np.float64)
     late = (status == "missed").to_numpy() & np.isfinite(finish)
     return {
-        "lane": np.full(len(jobs), lane, dtype=np.int32),
+        "lane": np.full(len(jobs), lane, dtype=np.float32),
         "job_id": jobs["job_id"].astype(int).to_numpy(np.int32),
         "tenant": jobs["tenant"].astype(int).astype(str).to_list(),
         "priority": (jobs["priority"].astype(int).to_numpy(np.int16) if "priority" in jobs
@@ -305,26 +316,27 @@ def _palette(values: Sequence[str], color_by: str) -> tuple[list[str], list[str]
     return [str(k) for k in keys], [to_hex(colors[k]) for k in keys]
 
 
-def _tools() -> list[Tool]:
-    """Tools of every figure, time only (the lanes are fixed): pan, wheel zoom (second, made
-    the active scroll tool of the Gantt), box zoom, reset, save; tap and hover are added per
-    figure."""
-    from bokeh.models import BoxZoomTool, PanTool, ResetTool, SaveTool, WheelZoomTool
+@dataclass(frozen=True)
+class _Group:
+    """Where one run sits in the chart, in lane units (y grows downwards): its title row, its
+    first SA lane, its deadline lane (None without a job table) and its DRAM band (0 GB/s at
+    ``dram_base``, the common peak ``DRAM_LANES`` higher)."""
 
-    return [PanTool(dimensions="width"), WheelZoomTool(dimensions="width"),
-            BoxZoomTool(dimensions="width"), ResetTool(), SaveTool()]
+    header: float
+    first: float
+    deadlines: float | None
+    dram_base: float
 
-
-@dataclass
-class _Figures:
-    """The Bokeh objects of one run that the glue needs."""
-
-    gantt: Any
-    dram: Any
-    bars: Any
-    legends: dict[str, Any]
-    sources: list[ColumnDataSource]
-    spans: list[Span]
+    @staticmethod
+    def stack(runs: Sequence[GanttRun], m: int) -> list[_Group]:
+        """The groups of ``runs`` (``m`` SAs each), top to bottom."""
+        groups, top = [], 0.0
+        for run in runs:
+            last = top + m + (1 if run.jobs is not None else 0)
+            groups.append(_Group(top, top + 1, last if run.jobs is not None else None,
+                                 last + 0.6 + DRAM_LANES))
+            top = last + 0.6 + DRAM_LANES + GAP_LANES
+        return groups
 
 
 def _time_range(runs: Sequence[GanttRun]) -> tuple[float, float]:
@@ -345,116 +357,222 @@ def _time_range(runs: Sequence[GanttRun]) -> tuple[float, float]:
     return lo / CYCLES_PER_US, hi / CYCLES_PER_US
 
 
-def _title(run: GanttRun) -> str:
+def _title(run: GanttRun, peak: float) -> str:
     n_sj = len(run.subjobs)
+    dram = f"peak DRAM demand {peak:.3g} GB/s"
     if run.jobs is None:
-        return f"{run.name}: {run.subjobs['job_id'].nunique()} requests, {n_sj} sub-jobs"
+        return (f"{run.name}: {run.subjobs['job_id'].nunique()} requests, {n_sj} sub-jobs, "
+                f"{dram}")
     n = run.jobs["status"].value_counts()
     sla = n.get("met", 0) / max(len(run.jobs), 1)
     return (f"{run.name}: SLA {sla:.1%} of {len(run.jobs)} requests ({n.get('met', 0)} met, "
-            f"{n.get('missed', 0)} missed, {n.get('dropped', 0)} dropped), {n_sj} sub-jobs")
+            f"{n.get('missed', 0)} missed, {n.get('dropped', 0)} dropped), {n_sj} sub-jobs, "
+            f"{dram}")
 
 
-def _run_figures(run: GanttRun, labels: list[str], x_range: Range1d, dram_bandwidth: float,
-                 mappers: Mapping[str, Any], color_by: str, backend: str) -> _Figures:
-    from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter, Range1d, TapTool
-    from bokeh.models.annotations import Legend, LegendItem, Span
+def _concat(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Column-wise concatenation of data-source dicts with the same keys."""
+    out: dict[str, Any] = {}
+    for key in parts[0]:
+        cols = [p[key] for p in parts]
+        out[key] = (np.concatenate(cols) if isinstance(cols[0], np.ndarray)
+                    else [v for c in cols for v in c])
+    return out
+
+
+def _dram_data(runs: Sequence[GanttRun], groups: Sequence[_Group], dram_bandwidth: float,
+               ) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """The DRAM lanes: the demand steps of every run (y in lane units, one NaN row between
+    runs so that one step glyph draws them all), the intervals where the demand exceeds B,
+    and the common peak (GB/s) that the band's height stands for."""
+    demands = [dram_demand(run.subjobs) for run in runs]
+    peak = max([dram_bandwidth, *(float(d.max()) for _, d in demands if len(d))]) * 1.05
+    steps: list[dict[str, Any]] = []
+    over: list[dict[str, Any]] = []
+    for (t, d), g in zip(demands, groups, strict=True):
+        steps.append({"t": np.append(_us(t), np.nan),
+                      "y": np.append(g.dram_base - d / peak * DRAM_LANES, np.nan)})
+        # Intervals where D > B, consecutive steps merged into one.
+        above = np.concatenate(([False], d[:-1] > dram_bandwidth, [False]))
+        edges = np.flatnonzero(np.diff(above.astype(np.int8)))
+        over.append({"left": _us(t[edges[0::2]]), "right": _us(t[edges[1::2]]),
+                     "y": np.full(len(edges) // 2, g.dram_base - DRAM_LANES / 2)})
+    return _concat(steps), _concat(over), peak
+
+
+def _axis_ticks(runs: Sequence[GanttRun], groups: Sequence[_Group], labels: Sequence[str],
+                dram_bandwidth: float, peak: float) -> dict[float, str]:
+    """The y ticks and their labels: each run's name on its title row, its SA lanes, its
+    deadline lane, and on its DRAM band B and the band's top (the common peak, left out where
+    it would overlap B's label)."""
+    ticks: dict[float, str] = {}
+    for run, g in zip(runs, groups, strict=True):
+        ticks[g.header] = run.name
+        ticks.update({g.first + i: label for i, label in enumerate(labels)})
+        if g.deadlines is not None:
+            ticks[g.deadlines] = DEADLINE_LANE
+        b = dram_bandwidth / peak * DRAM_LANES
+        ticks[g.dram_base - b] = f"B {dram_bandwidth:g} GB/s"
+        if DRAM_LANES - b >= 0.5:
+            ticks[g.dram_base - DRAM_LANES] = f"DRAM {peak:.3g} GB/s"
+    return ticks
+
+
+def _tools() -> list[Tool]:
+    """Tools of the chart, time only (the lanes are fixed): pan, wheel zoom with Ctrl (the
+    wheel alone scrolls the page; a pinch on a touchpad sends Ctrl), box zoom, reset, save;
+    tap and hover are added with their renderers."""
+    from bokeh.models import BoxZoomTool, PanTool, ResetTool, SaveTool, WheelZoomTool
+
+    return [PanTool(dimensions="width"), WheelZoomTool(dimensions="width", modifiers="ctrl"),
+            BoxZoomTool(dimensions="width"), ResetTool(), SaveTool()]
+
+
+def _legend(mapper: Any, key: str, visible: bool) -> Any:
+    """The swatches of one colouring as an HTML block above the chart (a Bokeh ``Legend``
+    would be measured in the page after the first paint, and paint the chart a second time)."""
+    from bokeh.models.widgets import Div
+
+    items = "".join(
+        f'<span style="white-space:nowrap; margin-right:12px"><span style="display:inline-block;'
+        f' width:11px; height:11px; background:{color}; vertical-align:-1px"></span> '
+        f'{html.escape(f"tenant {f}" if key == "tenant" else f)}</span>'
+        for f, color in zip(mapper.factors, mapper.palette, strict=True))
+    return Div(text=items, visible=visible, styles={"font-size": "12px"})
+
+
+def _key(dram_bandwidth: float) -> Any:
+    """What the marks of the chart mean, as an HTML block."""
+    from bokeh.models.widgets import Div
+
+    def swatch(style: str) -> str:
+        return f'<span style="display:inline-block; width:18px; height:0; {style}"></span>'
+
+    return Div(text=(
+        f"Red edge: a sub-job of a missed or dropped request. Deadlines: "
+        f'<span style="color:{STATUS_COLORS["met"]}">&#9660;</span> met, '
+        f'<span style="color:{STATUS_COLORS["missed"]}">&#9660;</span> missed (a red line to '
+        f'its finish), <span style="color:{STATUS_COLORS["dropped"]}">&#9660;</span> dropped. '
+        f"DRAM lane: {swatch('border-top:2px solid #1f77b4')} stall-free demand D(t) of the "
+        f"running sub-jobs, {swatch('border-top:2px dashed #d62728')} bandwidth B = "
+        f"{dram_bandwidth:g} GB/s, "
+        f'<span style="background:rgba(214,39,40,0.15)">&nbsp;shaded&nbsp;</span> where D &gt; B '
+        f"(every running sub-job slowed to B/D of its speed)."), styles={"font-size": "12px"})
+
+
+def _chart(runs: Sequence[GanttRun], labels: list[str], dram_bandwidth: float,
+           mappers: Mapping[str, Any], color_by: str, backend: str) -> tuple[Any, Any]:
+    """The figure of ``runs`` (one group of lanes each) and its bar renderer."""
+    from bokeh.models import (
+        ColumnDataSource,
+        FixedTicker,
+        HoverTool,
+        LabelSet,
+        LinearAxis,
+        NumeralTickFormatter,
+        Range1d,
+        TapTool,
+    )
+    from bokeh.models.annotations import Span
     from bokeh.plotting import figure
     from bokeh.transform import factor_cmap, transform
 
-    m = len(labels)
-    lanes = [*labels, DEADLINE_LANE] if run.jobs is not None else labels
-    source = ColumnDataSource(subjob_data(run.subjobs, run.jobs, labels))
-    gantt = figure(title=_title(run), x_range=x_range,
-                   y_range=Range1d(start=len(lanes) - 0.5, end=-0.5, bounds="auto"),
-                   height=LANE_HEIGHT_PX * len(lanes) + 110, sizing_mode="stretch_width",
-                   tools=_tools(), output_backend=backend, min_border_left=LEFT_BORDER_PX,
-                   min_border_right=20, x_axis_label="time (us)")
-    gantt.xaxis.formatter = NumeralTickFormatter(format=TICK_FORMAT)
-    gantt.yaxis.ticker = list(range(len(lanes)))
-    gantt.yaxis.major_label_overrides = dict(enumerate(lanes))
-    gantt.ygrid.grid_line_color = None
-    gantt.toolbar.active_scroll = gantt.tools[1]  # x wheel zoom (see _tools)
-    gantt.toolbar.logo = None
+    groups = _Group.stack(runs, len(labels))
+    steps, over, peak = _dram_data(runs, groups, dram_bandwidth)
+    lo, hi = _time_range(runs)
+    pad = 0.01 * (hi - lo)
+    x0, x1 = lo - pad, hi + pad
+    bottom = groups[-1].dram_base + 0.3
+    fig = figure(x_range=Range1d(start=x0, end=x1, bounds=(x0, x1)),
+                 y_range=Range1d(start=bottom, end=-0.5, bounds="auto"),
+                 frame_height=round((bottom + 0.5) * LANE_HEIGHT_PX),
+                 sizing_mode="stretch_width", tools=_tools(), output_backend=backend,
+                 min_border_right=20, x_axis_location="above", toolbar_location="above")
+    fig.toolbar.active_scroll = fig.tools[1]  # x wheel zoom (see _tools)
+    fig.toolbar.logo = None
+    fig.add_layout(LinearAxis(axis_label="time (us)"), "below")
+    for axis in fig.xaxis:
+        axis.formatter = NumeralTickFormatter(format=TICK_FORMAT)
+    ticks = _axis_ticks(runs, groups, labels, dram_bandwidth, peak)
+    fig.yaxis.ticker = FixedTicker(ticks=list(ticks))
+    fig.yaxis.major_label_overrides = cast(Any, ticks)
+    fig.yaxis.major_label_text_font_size = "8pt"
+    fig.ygrid.grid_line_color = None
 
+    # Title rows, shaded, with each run's summary.
+    heads = ColumnDataSource({"y": [g.header for g in groups],
+                              "title": [_title(r, peak / 1.05) for r in runs]})
+    fig.hbar(y="y", left=x0, right=x1, height=1, source=heads, fill_color="#eeeeee",
+             line_color=None, level="underlay")
+    fig.add_layout(LabelSet(x=6, y="y", x_units="screen", text="title", source=heads,
+                            text_font_size="9pt", text_baseline="middle",
+                            text_font_style="bold"))
+
+    source = ColumnDataSource(_concat([
+        subjob_data(r.subjobs, r.jobs, labels, name=r.name, first=g.first)
+        for r, g in zip(runs, groups, strict=True)]))
     bars: dict[str, Any] = {"y": "lane", "left": "start", "right": "finish", "height": BAR_HEIGHT,
             "source": source, "line_width": 1.2, "nonselection_fill_alpha": 0.15,
             "nonselection_line_alpha": 0.15, "selection_line_color": "black",
             "line_color": factor_cmap("status", ["#00000000", "#d62728", "#d62728"],
                                       ["met", "missed", "dropped"])}
-    r = gantt.hbar(fill_color=transform(color_by, mappers[color_by]), **bars)
-    # Legend swatches drawn from a bar of a met request (no red edge) where there is one.
-    status = source.data["status"]
-    legends: dict[str, Any] = {}
-    for key in ("model", "tenant"):
-        first: dict[str, int] = {}
-        for i, v in enumerate(source.data[key]):
-            if v not in first or (status[i] == "met" != status[first[v]]):
-                first[v] = i
-        items = [LegendItem(label=f"tenant {f}" if key == "tenant" else f, renderers=[r],
-                            index=first[f]) for f in mappers[key].factors if f in first]
-        legends[key] = Legend(items=items, orientation="horizontal", location="top_left",
-                              click_policy="none", label_text_font_size="8pt", spacing=8,
-                              padding=2, margin=2, border_line_alpha=0,
-                              visible=key == color_by)
-        gantt.add_layout(legends[key], "above")
+    r = fig.hbar(fill_color=transform(color_by, mappers[color_by]), **bars)
+    fig.add_tools(HoverTool(renderers=[r], tooltips=SUBJOB_TOOLTIPS,
+                            point_policy="follow_mouse"))
     targets = [r]
     sources = [source]
-    span = Span(location=0, dimension="height", line_color="#d62728", line_dash="dashed",
-                line_width=1.5, visible=False)
-    gantt.add_layout(span)
-    gantt.add_tools(HoverTool(renderers=targets, tooltips=SUBJOB_TOOLTIPS,
-                              point_policy="follow_mouse"))
-
-    if run.jobs is not None:
-        req = ColumnDataSource(request_data(run.jobs, m))
-        gantt.segment(x0="deadline", x1="late_end", y0="lane", y1="lane", source=req,
-                      line_color="#d62728", line_width=2)
-        marks = gantt.scatter(x="deadline", y="lane", source=req, marker="inverted_triangle",
-                              size=9, fill_color="color", line_color="color",
-                              nonselection_fill_alpha=0.15, nonselection_line_alpha=0.15,
-                              selection_line_color="black")
-        gantt.add_tools(HoverTool(renderers=[marks], tooltips=REQUEST_TOOLTIPS))
+    with_jobs = [(run, g) for run, g in zip(runs, groups, strict=True) if run.jobs is not None]
+    if with_jobs:
+        req = ColumnDataSource(_concat([request_data(cast(pd.DataFrame, run.jobs),
+                                                     cast(float, g.deadlines))
+                                        for run, g in with_jobs]))
+        fig.segment(x0="deadline", x1="late_end", y0="lane", y1="lane", source=req,
+                    line_color="#d62728", line_width=2)
+        marks = fig.scatter(x="deadline", y="lane", source=req, marker="inverted_triangle",
+                            size=9, fill_color="color", line_color="color",
+                            nonselection_fill_alpha=0.15, nonselection_line_alpha=0.15,
+                            selection_line_color="black")
+        fig.add_tools(HoverTool(renderers=[marks], tooltips=REQUEST_TOOLTIPS))
         targets.append(marks)
         sources.append(req)
-    gantt.add_tools(TapTool(renderers=targets))
+    fig.add_tools(TapTool(renderers=targets))
 
-    times, d = dram_demand(run.subjobs)
-    peak = max(float(d.max()) if len(d) else 0.0, dram_bandwidth) * 1.08
-    dram = figure(x_range=x_range, y_range=Range1d(start=0, end=peak, bounds="auto"),
-                  height=DRAM_HEIGHT_PX, sizing_mode="stretch_width", tools=_tools(),
-                  min_border_left=LEFT_BORDER_PX, min_border_right=20,
-                  y_axis_label="GB/s", title=None)
-    dram.toolbar.logo = None
-    dram.xaxis.formatter = NumeralTickFormatter(format=TICK_FORMAT)
-    # Step glyphs: one point per change of the demand (a polyline would need two).
-    dram_src = ColumnDataSource({"t": _us(times), "demand": d.astype(np.float32)})
-    dram.varea_step(x="t", y1=0, y2="demand", step_mode="after", source=dram_src,
-                    fill_color="#1f77b4", fill_alpha=0.3)
-    line = dram.step(x="t", y="demand", mode="after", source=dram_src, line_color="#1f77b4",
-                     line_width=1)
-    limit = dram.line(x=[x_range.start, x_range.end], y=[dram_bandwidth] * 2,
-                      line_color="#d62728", line_dash="dashed", line_width=1.5)
-    dram.add_layout(Legend(items=[
-        LegendItem(label="stall-free demand D(t)", renderers=[line]),
-        LegendItem(label=f"DRAM bandwidth B = {dram_bandwidth:g} GB/s", renderers=[limit])],
-        location="top_left", orientation="horizontal", label_text_font_size="8pt",
-        background_fill_alpha=0.6, border_line_alpha=0, padding=2, margin=2))
-    dram_span = Span(location=0, dimension="height", line_color="#d62728", line_dash="dashed",
-                     line_width=1.5, visible=False)
-    dram.add_layout(dram_span)
-    return _Figures(gantt, dram, r, legends, sources,
-                    [span, dram_span])
+    # DRAM bands: where D > B (every running SJ slowed), the demand D(t), the bandwidth B.
+    fig.hbar(y="y", left="left", right="right", height=DRAM_LANES, source=over,
+             fill_color="#d62728", fill_alpha=0.15, line_color=None)
+    fig.step(x="t", y="y", mode="after", source=steps, line_color="#1f77b4", line_width=1)
+    b_y = [g.dram_base - dram_bandwidth / peak * DRAM_LANES for g in groups]
+    fig.segment(x0=x0, x1=x1, y0=b_y, y1=b_y, line_color="#d62728", line_dash="dashed",
+                line_width=1.2)
+    span = Span(location=0, dimension="height", line_color="#d62728", line_dash="dashed",
+                line_width=1.5, visible=False)
+    fig.add_layout(span)
+    _link_selection(sources, [span])
+    return fig, r
+
+
+def _link_selection(sources: Sequence[ColumnDataSource], spans: Sequence[Span]) -> None:
+    """Glue: selecting a bar or a marker selects its request everywhere (:data:`_SELECT_JS`)."""
+    from bokeh.models import CustomJS
+
+    for s in sources:
+        s.selected.js_on_change("indices", CustomJS(
+            args={"source": s, "sources": list(sources), "spans": list(spans)},
+            code=_SELECT_JS))
 
 
 def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_bandwidth: float,
                  color_by: str = "model", backend: str = "canvas") -> LayoutDOM:
-    """The Bokeh layout of ``runs`` (one Gantt and one DRAM lane each, in order) under a
-    colour switch; every figure shares one x range.
+    """The Bokeh layout of ``runs``: a colour switch over one chart in which each run, in
+    order, has a title row, its SA lanes, its deadline lane and its DRAM lane.
+
+    One chart rather than one per run: the runs share the time axis (zoom and pan apply to
+    all), and BokehJS builds, lays out and paints each figure at a fixed cost that grew the
+    page's load time with every scheduler (``benchmarks/bench_report.py``, RESULTS.md).
 
     ``sa_labels[i]`` names SA ``i``; ``dram_bandwidth`` is ``B`` in bytes per cycle (GB/s);
     ``color_by`` is the initial colouring (``model`` or ``tenant``). Colours are the same
-    across runs. ``backend`` draws the Gantt bars on a ``canvas`` or with ``webgl`` (module
+    across runs. ``backend`` draws the bars on a ``canvas`` or with ``webgl`` (module
     docstring). Raises :class:`MissingExtraError` without Bokeh and :class:`ConfigError` on
     missing columns, bad statuses, unlabelled SAs, a bad ``color_by`` or ``backend``.
     """
@@ -464,40 +582,29 @@ def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_ban
         raise ConfigError(f"interactive gantt: backend = {backend!r}, expected one of "
                           f"{list(BACKENDS)}")
     from bokeh.layouts import column
-    from bokeh.models import CategoricalColorMapper, CustomJS, Range1d
+    from bokeh.models import CategoricalColorMapper, CustomJS
     from bokeh.models.widgets import Div, RadioButtonGroup
 
     labels = [str(s) for s in sa_labels]
-    lo, hi = _time_range(runs)
-    pad = 0.01 * (hi - lo)
-    x_range = Range1d(start=lo - pad, end=hi + pad, bounds=(lo - pad, hi + pad))
     every = pd.concat([r.subjobs[["model", "tenant"]] for r in runs])
     mappers = {key: CategoricalColorMapper(factors=factors, palette=palette)
                for key, (factors, palette) in (
                    ("model", _palette(every["model"].astype(str).tolist(), "model")),
                    ("tenant", _palette(every["tenant"].astype(int).astype(str).tolist(),
                                        "tenant")))}
-    figs = [_run_figures(r, labels, x_range, float(dram_bandwidth), mappers, color_by, backend)
-            for r in runs]
-
+    fig, bars = _chart(runs, labels, float(dram_bandwidth), mappers, color_by, backend)
+    legends = {k: _legend(m, k, k == color_by) for k, m in mappers.items()}
     switch = RadioButtonGroup(labels=["colour by model", "colour by tenant"],
                               active=0 if color_by == "model" else 1)
     switch.js_on_change("active", CustomJS(
-        args={"bars": [f.bars for f in figs], "mappers": mappers,
-              "legends": {k: [f.legends[k] for f in figs] for k in mappers}},
+        args={"bars": [bars], "mappers": mappers,
+              "legends": {k: [legends[k]] for k in mappers}},
         code=_COLOR_JS))
-    sources = [s for f in figs for s in f.sources]
-    spans = [s for f in figs for s in f.spans]
-    for s in sources:
-        s.selected.js_on_change("indices", CustomJS(
-            args={"source": s, "sources": sources, "spans": spans}, code=_SELECT_JS))
     help_text = Div(text="Hover a bar for its sub-job; click one to select its request in every "
-                         "chart (click empty space to clear); drag to pan, wheel or box to zoom "
-                         "(time only, linked across charts).", styles={"font-size": "12px"})
-    children: list[Any] = [switch, help_text]
-    for f in figs:
-        children += [f.gantt, f.dram]
-    return column(children, sizing_mode="stretch_width")
+                         "run (click empty space to clear); drag to pan, Ctrl + wheel (or "
+                         "pinch) or a box to zoom time.", styles={"font-size": "12px"})
+    return column([switch, help_text, *legends.values(), _key(float(dram_bandwidth)), fig],
+                  sizing_mode="stretch_width")
 
 
 def interactive_gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *,

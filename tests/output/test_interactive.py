@@ -34,7 +34,7 @@ from tests.output.test_report import EXTERNAL
 
 pytest.importorskip("bokeh", reason="the extra 'viz' (bokeh) is not installed")
 
-from bokeh.models import CustomJS, HBar, HoverTool, Range1d, TapTool
+from bokeh.models import CustomJS, HBar, HoverTool, LabelSet, Range1d, Span, Step, TapTool
 from bokeh.models.widgets import RadioButtonGroup
 from bokeh.plotting import figure as Figure
 
@@ -42,6 +42,12 @@ from bokeh.plotting import figure as Figure
 def _figures(layout: object) -> list[Figure]:
     """The figures of a layout, in page order."""
     return [c for c in layout.children if isinstance(c, Figure)]  # type: ignore[attr-defined]
+
+
+def _titles(fig: Figure) -> list[str]:
+    """The runs' title rows of the chart, top to bottom."""
+    [labels] = [a for a in fig.center if isinstance(a, LabelSet)]
+    return list(labels.source.data["title"])
 
 
 def test_subjob_data_of_hand_trace() -> None:
@@ -63,6 +69,10 @@ def test_subjob_data_of_hand_trace() -> None:
     bare = subjob_data(subjobs, None, ["SA-X", "SA-Y"])
     assert bare["status"] == ["met"] * 3
     assert bare["priority"].tolist() == [-1] * 3
+    # In a chart of several runs: the run's name, its lanes from its first one.
+    placed = subjob_data(subjobs, jobs, ["SA-X", "SA-Y"], name="edf", first=12.0)
+    assert placed["lane"].tolist() == [12, 13, 12]
+    assert placed["run"] == ["edf"] * 3
 
 
 def test_stall_is_the_time_beyond_the_stall_free_latency() -> None:
@@ -111,25 +121,76 @@ def test_dram_demand_is_the_sum_of_running_bandwidths(rows: list[tuple[int, int,
     assert np.sum(d[:-1] * np.diff(t)) == pytest.approx(np.sum(bw * (finish - start)))
 
 
-def test_layout_has_a_gantt_and_a_dram_lane_per_run_on_one_x_range() -> None:
+def _ticks(fig: Figure) -> dict[float, str]:
+    """The y axis's labels by lane (rounded: lanes are sums of fractions)."""
+    return {round(float(y), 6): label for y, label in fig.yaxis.major_label_overrides.items()}
+
+
+def _bars(fig: Figure) -> object:
+    """The renderer of the sub-jobs' bars."""
+    [bars] = [r for r in fig.renderers if isinstance(r.glyph, HBar) and r.glyph.y == "lane"]
+    return bars
+
+
+def test_layout_stacks_every_run_in_one_chart() -> None:
     a_sj, a_jobs = synthetic_run(30, seed=1)
-    b_sj, b_jobs = synthetic_run(30, seed=2)
+    b_sj, _ = synthetic_run(30, seed=2)
     labels = [f"SA{i}" for i in range(6)]
-    layout = gantt_layout([GanttRun("a", a_sj, a_jobs), GanttRun("b", b_sj, b_jobs)],
+    layout = gantt_layout([GanttRun("a", a_sj, a_jobs), GanttRun("b", b_sj, None)],
                           sa_labels=labels, dram_bandwidth=16.0)
-    figs = _figures(layout)
-    assert len(figs) == 4
-    assert len({id(f.x_range) for f in figs}) == 1  # zoom and pan linked
-    assert isinstance(figs[0].x_range, Range1d)
-    assert figs[0].x_range.start < 0 < b_sj["finish"].max() / 1e3 < figs[0].x_range.end
-    gantts = [f for f in figs if f.select({"type": HBar})]
-    assert [f.title.text.split(":")[0] for f in gantts] == ["a", "b"]
-    for f in gantts:
-        assert f.output_backend == "canvas"
-        assert f.yaxis.major_label_overrides == dict(enumerate([*labels, DEADLINE_LANE]))
-        hover = [t for t in f.tools if isinstance(t, HoverTool)]
-        assert ("request", "@job_id (@status)") in hover[0].tooltips
-        assert any(isinstance(t, TapTool) for t in f.tools)
+    [fig] = _figures(layout)  # one chart: one time axis, so zoom and pan apply to every run
+    assert fig.output_backend == "canvas"
+    assert isinstance(fig.x_range, Range1d)
+    assert fig.x_range.start < 0 < b_sj["finish"].max() / 1e3 < fig.x_range.end
+    assert [t.split(":")[0] for t in _titles(fig)] == ["a", "b"]
+    assert "SLA" in _titles(fig)[0] and "SLA" not in _titles(fig)[1]  # b has no job table
+    # Lanes, top to bottom: a's title row, SAs, deadlines, DRAM band (from 7.6 to 10.1), a gap
+    # of 0.5; b's title row, SAs (no deadline lane: b has no job table), DRAM band.
+    ticks = _ticks(fig)
+    assert [ticks[float(y)] for y in range(8)] == ["a", *labels, DEADLINE_LANE]
+    assert ticks[10.6] == "b"
+    assert [ticks[round(y, 6)] for y in np.arange(6) + 11.6] == labels
+    assert fig.y_range.start > fig.y_range.end  # lanes grow downwards
+    data = _bars(fig).data_source.data  # type: ignore[attr-defined]
+    np.testing.assert_allclose(data["lane"], [*(a_sj["sa"] + 1), *(b_sj["sa"] + 11.6)],
+                               rtol=1e-6)
+    assert data["run"] == ["a"] * len(a_sj) + ["b"] * len(b_sj)
+    hover = [t for t in fig.tools if isinstance(t, HoverTool)]
+    assert ("request", "@job_id (@status)") in hover[0].tooltips
+    assert any(isinstance(t, TapTool) for t in fig.tools)
+    scroll = fig.toolbar.active_scroll
+    assert scroll.dimensions == "width" and scroll.modifiers == {"ctrl": True}
+
+
+def test_dram_lane_of_hand_trace() -> None:
+    subjobs, jobs = hand_trace()
+    subjobs["bandwidth_bytes_per_cycle"] = [2.0, 3.0, 5.0]  # D: 2, 8, 5, 0 from 1, 3, 4, 8 us
+    layout = gantt_layout([GanttRun("x", subjobs, jobs), GanttRun("y", subjobs, None)],
+                          sa_labels=["A", "B"], dram_bandwidth=6.0)
+    [fig] = _figures(layout)
+    [steps] = [r.data_source.data for r in fig.renderers if isinstance(r.glyph, Step)]
+    peak = 8.0 * 1.05  # the highest demand of any run, and a margin
+    # x's DRAM band has 0 at lane 3 + 0.6 + 2.5 (title row 0, SAs 1 and 2, deadlines 3, a gap
+    # of 0.6); y's title row is 0.5 below that, its SAs at 7.6 and 8.6, its band's 0 at 11.7.
+    bases = [6.1, 11.7]
+    expected = [b - np.array([2.0, 8.0, 5.0, 0.0]) / peak * 2.5 for b in bases]
+    t, y = np.asarray(steps["t"]), np.asarray(steps["y"])
+    assert np.isnan(t[4]) and np.isnan(y[4]) and len(t) == 10  # a break between the runs
+    np.testing.assert_allclose(t[[0, 1, 2, 3, 5, 6, 7, 8]], [1.0, 3.0, 4.0, 8.0] * 2)
+    np.testing.assert_allclose(y[[0, 1, 2, 3, 5, 6, 7, 8]], np.concatenate(expected))
+    # Shaded where D > B = 6: from 3 to 4 us, in each run's band.
+    [over] = [r.data_source.data for r in fig.renderers
+              if isinstance(r.glyph, HBar) and r.glyph.left == "left"]
+    assert over["left"].tolist() == [3.0, 3.0] and over["right"].tolist() == [4.0, 4.0]
+    ticks = _ticks(fig)
+    assert ticks[round(bases[0] - 6.0 / peak * 2.5, 6)] == "B 6 GB/s"
+    assert ticks[round(bases[1] - 2.5, 6)] == "DRAM 8.4 GB/s"
+    assert _titles(fig)[0].endswith("peak DRAM demand 8 GB/s")
+    # With B above every demand, B sits near the band's top: the top's label is left out.
+    [high] = _figures(gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=["A", "B"],
+                                   dram_bandwidth=10.0))
+    labels = list(_ticks(high).values())
+    assert "B 10 GB/s" in labels and not any(v.startswith("DRAM") for v in labels)
 
 
 def _hex(rgba: tuple[float, ...]) -> str:
@@ -140,8 +201,8 @@ def test_colours_match_the_static_chart_and_the_switch_swaps_them() -> None:
     subjobs, jobs = synthetic_run(20)
     layout = gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=[f"S{i}" for i in range(6)],
                           dram_bandwidth=8.0, color_by="tenant")
-    [gantt] = [f for f in _figures(layout) if f.select({"type": HBar})]
-    [bars] = [r for r in gantt.renderers if isinstance(r.glyph, HBar)]  # one renderer
+    [gantt] = _figures(layout)
+    bars = _bars(gantt)  # one renderer of every bar
     assert bars.glyph.fill_color.field == "tenant"
     by_tenant = bars.glyph.fill_color.transform
     tenants = sorted(set(subjobs["tenant"]))
@@ -159,7 +220,10 @@ def test_colours_match_the_static_chart_and_the_switch_swaps_them() -> None:
     assert list(by_model.palette) == [_hex(category_colors(models)[m]) for m in models]
     model_legend, tenant_legend = (callback.args["legends"][k][0] for k in ("model", "tenant"))
     assert (model_legend.visible, tenant_legend.visible) == (False, True)
-    assert [i.label.value for i in model_legend.items] == models
+    for m, color in zip(by_model.factors, by_model.palette, strict=True):
+        assert f"background:{color}" in model_legend.text and f"</span> {m}</span>" in \
+            model_legend.text
+    assert f"</span> tenant {tenants[0]}</span>" in tenant_legend.text
 
 
 def test_selection_glue_links_every_source() -> None:
@@ -167,10 +231,12 @@ def test_selection_glue_links_every_source() -> None:
     layout = gantt_layout(runs, sa_labels=[f"S{i}" for i in range(6)], dram_bandwidth=8.0)
     callbacks = [cb for model in layout.references() if type(model).__name__ == "Selection"
                  for cb in model.js_property_callbacks.get("change:indices", [])]
-    # Two sources per run (bars, deadline markers), each selecting in all four.
-    assert len(callbacks) == 4
-    assert all(len(cb.args["sources"]) == 4 for cb in callbacks)
-    assert all(len(cb.args["spans"]) == 4 for cb in callbacks)
+    # Two sources (every run's bars, every run's deadline markers), each selecting in both;
+    # the same request's rows of every run share its job id.
+    assert len(callbacks) == 2
+    assert all(len(cb.args["sources"]) == 2 for cb in callbacks)
+    assert all(len(cb.args["spans"]) == 1 for cb in callbacks)
+    assert all(isinstance(cb.args["spans"][0], Span) for cb in callbacks)
 
 
 @pytest.mark.parametrize(("kw", "match"), [
@@ -209,7 +275,8 @@ def test_notebook_display_is_a_self_contained_iframe() -> None:
     assert f"height:{interactive.layout_height(chart.layout)}px" in frame
     both = interactive_comparison({"a": (subjobs, jobs), "b": (subjobs, None)},
                                   sa_labels=["A", "B"], dram_bandwidth=4.0)
-    assert len(_figures(both.layout)) == 4
+    [fig] = _figures(both.layout)
+    assert [t.split(":")[0] for t in _titles(fig)] == ["a", "b"]
 
 
 def test_missing_bokeh_raises_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -231,7 +298,7 @@ def test_result_gantt_interactive_and_its_fallback(monkeypatch: pytest.MonkeyPat
                       "edf-h", period=scenario.period)
     chart = result.gantt(interactive=True, color_by="tenant")
     assert isinstance(chart, InteractiveGantt)
-    assert _figures(chart.layout)[0].title.text.startswith("edf-h: SLA")
+    assert _titles(_figures(chart.layout)[0])[0].startswith("edf-h: SLA")
     with pytest.raises(ConfigError, match="expected ax=None with interactive=True"):
         result.gantt(ax=Figure(), interactive=True)  # type: ignore[call-overload]
     monkeypatch.setitem(sys.modules, "bokeh", None)
