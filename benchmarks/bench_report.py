@@ -1,17 +1,19 @@
-"""Benchmark: size of the HTML report and its render time in headless Chromium.
+"""Benchmark: size of HTML reports and their render time in headless Chromium.
 
 Writes the report of the README's default comparison (``mas-sim compare``: every built-in
-policy but MAGMA on mixed / QoS-Medium / 200 requests, seed 0) unless ``--report`` names one
-already written, then opens it ``--repeat`` times in headless Chromium (one browser, a fresh
-page load each time) and times navigation start to "every Bokeh view has rendered", in wall
-time and in the CPU time the browser's processes used meanwhile (on a machine shared with
-other work, the wall time mostly measures the wait for a core). With
-``--requests-large N`` it also times a one-scheduler report of N requests (EDF-H; tens of
-thousands of sub-jobs) and a zoom on it (x range set from script to a tenth of the run, until
-the next two animation frames have painted), which is what "responsive" means here.
-``--screenshot PATH`` keeps a screenshot of the default report (the README's picture).
+policy but MAGMA on mixed / QoS-Medium / 200 requests, seed 0) unless ``--report`` names
+reports already written (several: an A/B comparison, e.g. the same runs written by two versions
+of the code), then opens each ``--repeat`` times in headless Chromium, the reports in turn (one
+browser, a fresh page load each time, interleaved so that the machine's changing load falls
+on all of them alike). Each load is timed from navigation start to "every Bokeh view has
+rendered", in wall time and in the CPU time this browser's processes used meanwhile (on a
+machine shared with other work, the wall time mostly measures the wait for a core); then a
+zoom (x range set from script to a tenth of the run, until the next two animation frames have
+painted), which is what "responsive" means here. With ``--requests-large N`` it also writes
+and times a one-scheduler report of N requests (EDF-H; tens of thousands of sub-jobs).
+``--screenshot PATH`` keeps a screenshot of the first report (the README's picture).
 
-    PYTHONPATH=. python benchmarks/bench_report.py [--report results/report.html]
+    PYTHONPATH=. python benchmarks/bench_report.py [--report results/report.html ...]
         [--repeat 5] [--requests-large 2000] [--screenshot docs/figures/report.png]
         [--json benchmarks/results/report.json]
 
@@ -48,34 +50,46 @@ requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() -
 """
 
 
-def time_report(path: Path, repeat: int, screenshot: Path | None = None) -> dict[str, Any]:
-    """Render times (s) of ``repeat`` loads of ``path``, its size, console errors."""
-    times, cpu = [], []
+def _span(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f} s (median {statistics.median(values):.2f})"
+
+
+def time_reports(paths: list[Path], repeat: int, screenshot: Path | None = None
+                 ) -> list[dict[str, Any]]:
+    """Render and zoom times (s, wall and browser CPU) of ``repeat`` loads of each of
+    ``paths``, interleaved; their sizes, console errors."""
+    rows: list[dict[str, list[float]]] = [
+        {"render_s": [], "render_cpu_s": [], "zoom_s": [], "zoom_cpu_s": []} for _ in paths]
     with browser.chromium(width=1400, height=1800) as driver:
+        browser.open_and_wait(driver, paths[0], timeout_s=300)  # warm the browser up
         for _ in range(repeat):
-            before = browser.cpu_seconds()
-            times.append(browser.open_and_wait(driver, path, timeout_s=120))
-            cpu.append(browser.cpu_seconds() - before)
+            for path, row in zip(paths, rows, strict=True):
+                before = browser.cpu_seconds(driver)
+                row["render_s"].append(browser.open_and_wait(driver, path, timeout_s=300))
+                row["render_cpu_s"].append(browser.cpu_seconds(driver) - before)
+                before = browser.cpu_seconds(driver)
+                row["zoom_s"].append(driver.execute_async_script(_ZOOM_JS) / 1e3)
+                row["zoom_cpu_s"].append(browser.cpu_seconds(driver) - before)
         errors = browser.console_errors(driver)
         if screenshot is not None:
+            browser.open_and_wait(driver, paths[0], timeout_s=300)
             atomic_write_bytes(screenshot, driver.get_screenshot_as_png())
-        zooms = []
-        for _ in range(repeat):
-            zooms.append(driver.execute_async_script(_ZOOM_JS) / 1e3)
-            browser.open_and_wait(driver, path, timeout_s=120)
-    # Chart titles end in "N sub-jobs" (mas_sim.output.interactive).
-    subjobs = sum(int(n) for n in re.findall(r"(\d+) sub-jobs", path.read_text()))
-    return {"path": str(path), "size_mb": path.stat().st_size / 1e6, "subjobs": subjobs,
-            "render_s": times, "render_median_s": statistics.median(times),
-            "render_cpu_s": cpu, "render_cpu_median_s": statistics.median(cpu),
-            "zoom_s": zooms, "zoom_median_s": statistics.median(zooms),
-            "console_errors": errors}
+    out = []
+    for path, row in zip(paths, rows, strict=True):
+        # Chart titles say "N sub-jobs" (mas_sim.output.interactive).
+        subjobs = sum(int(n) for n in re.findall(r"(\d+) sub-jobs", path.read_text()))
+        out.append({"path": str(path), "size_mb": path.stat().st_size / 1e6, "subjobs": subjobs,
+                    **row, **{f"{k[:-2]}_median_s": statistics.median(v)
+                              for k, v in row.items()},
+                    "console_errors": errors})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report", type=Path, default=None,
-                        help="an existing report of the default comparison (default: write it)")
+    parser.add_argument("--report", type=Path, nargs="+", default=None,
+                        help="existing reports, timed in turn (default: write the default "
+                             "comparison's)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--requests-large", type=int, default=2000, metavar="N",
                         help="also time an EDF-H report of N requests (0: skip)")
@@ -88,32 +102,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     work = Path(tempfile.mkdtemp(prefix="mas-sim-bench-report-"))
-    report = args.report
-    if report is None:
-        report = work / "report.html"
+    reports = list(args.report or [])
+    if not reports:
+        reports.append(work / "report.html")
         start = time.perf_counter()
-        cli_main(["compare", "--no-progress", "--html", str(report)])
+        cli_main(["compare", "--no-progress", "--html", str(reports[0])])
         print(f"default comparison and its report: {time.perf_counter() - start:.0f} s")
-    result: dict[str, Any] = {"benchmark": "report", "python": sys.version.split()[0],
-                              "default": time_report(report, args.repeat, args.screenshot)}
-    d = result["default"]
-    print(f"default comparison report: {d['subjobs']} sub-jobs, {d['size_mb']:.2f} MB, render "
-          f"{min(d['render_s']):.2f}-{max(d['render_s']):.2f} s (median "
-          f"{d['render_median_s']:.2f} s over {args.repeat}; browser CPU "
-          f"{min(d['render_cpu_s']):.2f}-{max(d['render_cpu_s']):.2f} s), zoom "
-          f"{d['zoom_median_s']:.3f} s")
     if args.requests_large:
-        large = work / f"edf-h_{args.requests_large}.html"
+        reports.append(work / f"edf-h_{args.requests_large}.html")
         cli_main(["run", "--policy", "edf-h", "--requests", str(args.requests_large),
-                  "--no-progress", "--html", str(large)])
-        big = time_report(large, args.repeat)
-        result["large"] = {"requests": args.requests_large, **big}
-        print(f"edf-h, {args.requests_large} requests: {big['subjobs']} sub-jobs, "
-              f"{big['size_mb']:.2f} MB, render "
-              f"{min(big['render_s']):.2f}-{max(big['render_s']):.2f} s (median "
-              f"{big['render_median_s']:.2f} s; browser CPU {min(big['render_cpu_s']):.2f}-"
-              f"{max(big['render_cpu_s']):.2f} s), zoom {min(big['zoom_s']):.3f}-"
-              f"{max(big['zoom_s']):.3f} s")
+                  "--no-progress", "--html", str(reports[-1])])
+    timed = time_reports(reports, args.repeat, args.screenshot)
+    for r in timed:
+        print(f"{r['path']}: {r['subjobs']} sub-jobs, {r['size_mb']:.2f} MB; render "
+              f"{_span(r['render_s'])}, browser CPU {_span(r['render_cpu_s'])}; zoom "
+              f"{_span(r['zoom_s'])}, browser CPU {_span(r['zoom_cpu_s'])} "
+              f"({args.repeat} loads)")
+    result = {"benchmark": "report", "python": sys.version.split()[0], "repeat": args.repeat,
+              "reports": timed}
     atomic_write_text(args.json, json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.json}")
     return 0

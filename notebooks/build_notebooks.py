@@ -34,12 +34,13 @@ GANTT = [
 # Gantt explorer: one scenario, several schedulers
 
 The same light-workload scenario (QoS-High, so deadlines are tight) runs under FCFS-H, PREMA-H,
-EDF-H and MoCA-like. The interactive charts (Bokeh, extra `viz`: `pip install 'mas-sim[viz]'`)
-show one lane per sub-accelerator and one bar per sub-job (a layer of a request), a `deadlines`
-lane (a triangle per request at its deadline: grey met, red missed, black dropped; a red line
-runs on to a missed request's finish), and under each chart the DRAM lane: the stall-free
-bandwidth the running sub-jobs ask for against the shared bandwidth B (dashed). Above B every
-running sub-job slows down to B / demand of its speed: that is the *stall* in the hover text.
+EDF-H and MoCA-like. The interactive chart (Bokeh, extra `viz`: `pip install 'mas-sim[viz]'`)
+stacks the schedulers on one time axis; each has one lane per sub-accelerator and one bar per
+sub-job (a layer of a request), a `deadlines` lane (a triangle per request at its deadline: grey
+met, red missed, black dropped; a red line runs on to a missed request's finish), and a DRAM
+lane: the stall-free bandwidth the running sub-jobs ask for against the shared bandwidth B
+(dashed), shaded where it exceeds B. There every running sub-job slows down to B / demand of its
+speed: that is the *stall* in the hover text.
 Times are microseconds on the axes, cycles (1 GHz) in the tables. Raise `REQUESTS` for a busier
 picture (the charts stay responsive at thousands of requests).
 """),
@@ -64,9 +65,10 @@ results = {p: simulate(system, workload, p, period=scenario.period, seed=scenari
     ("md", """
 The four schedules. **Hover** a bar for its request, tenant, model, layer, start and finish, its
 stall-free latency and the stall it suffered, its bandwidth, and the request's deadline and
-status. **Drag** to pan and use the **wheel** (or the box tool) to zoom: time only, and all the
-charts follow. **Click** a bar or a deadline triangle to select that request in every chart
-(the rest dims; its deadline becomes a dashed line); click empty space to clear. The buttons
+status. **Drag** to pan and use **Ctrl + wheel** (or pinch, or the box tool) to zoom: time
+only, every scheduler at once. **Click** a bar or a deadline triangle to select that request
+under every scheduler (the rest dims; its deadline becomes a dashed line); click empty space to
+clear. The buttons
 on top colour the bars by model or by tenant.
 """),
     ("code", """

@@ -65,9 +65,12 @@ DRAM_LANES = 2.5
 """Height of a run's DRAM lane, in lanes."""
 GAP_LANES = 0.5
 """Space between two runs' groups of lanes, in lanes."""
-CHART_BORDERS_PX = 190
-"""Height of the chart around its lanes: legends and toolbar above, a time axis above and one
-below."""
+CHART_BORDERS_PX = 100
+"""Height of the chart around its lanes: the toolbar and a time axis above, a time axis and its
+label below."""
+CONTROLS_PX = 180
+"""Height of what sits above the chart: the colour switch, the help line, the legend and the
+key (room for their lines to wrap in a narrow notebook)."""
 BACKENDS = ("canvas", "webgl")
 """How the Gantt bars are drawn (Bokeh's ``output_backend``)."""
 BAR_HEIGHT = 0.8
@@ -173,11 +176,11 @@ def html_parts(layout: LayoutDOM) -> tuple[str, str]:
 
 def layout_height(layout: LayoutDOM) -> int:
     """The pixel height of a :func:`gantt_layout`: its chart's frame, the borders around it
-    (legends, toolbar and time axes) and the controls above."""
+    (toolbar and time axes) and the controls above."""
     from bokeh.plotting import figure
 
     return sum(int(f.frame_height) + CHART_BORDERS_PX for f in layout.select({"type": figure})
-               ) + 90
+               ) + CONTROLS_PX
 
 
 class InteractiveGantt:

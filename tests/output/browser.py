@@ -57,7 +57,9 @@ def missing_reason() -> str | None:
 
 @contextmanager
 def chromium(width: int = 1400, height: int = 1000) -> Iterator[Any]:
-    """A headless Chromium WebDriver with the browser console log enabled; quits on exit."""
+    """A headless Chromium WebDriver with the browser console log enabled; quits on exit. Its
+    ``mas_sim_profile`` attribute is the browser's own profile directory (for
+    :func:`cpu_seconds`)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -73,6 +75,7 @@ def chromium(width: int = 1400, height: int = 1000) -> Iterator[Any]:
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(paths[1]))
+    driver.mas_sim_profile = profile
     try:
         yield driver
     finally:
@@ -92,15 +95,17 @@ def open_and_wait(driver: Any, path: str | os.PathLike[str], timeout_s: float = 
     return time.perf_counter() - start
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) used so far by the running processes of the browsers started
-    by :func:`chromium` (Linux ``/proc``). The difference over a page load is the work the
-    browser did for it, which a loaded machine stretches less than the wall time."""
+def cpu_seconds(driver: Any = None) -> float:
+    """CPU time (user + system) used so far by the running processes of ``driver``'s browser,
+    or of every browser started by :func:`chromium` (those of other test runs on the machine
+    too) if ``driver`` is None (Linux ``/proc``). The difference over a page load is the work
+    the browser did for it, which a loaded machine stretches less than the wall time."""
+    marker = (driver.mas_sim_profile if driver is not None else "mas-sim-chromium-").encode()
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if b"mas-sim-chromium-" not in (proc / "cmdline").read_bytes():
+            if marker not in (proc / "cmdline").read_bytes():
                 continue
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
