@@ -14,7 +14,9 @@ import argparse
 import importlib
 import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from mas_sim.core.errors import MasSimError
 
@@ -70,6 +72,15 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _one_line_warning(command: str) -> Callable[..., None]:
+    """``warnings.showwarning`` for the command line: ``mas-sim CMD: warning: MESSAGE`` on one
+    line, without the library's file and source line (e.g. a model shorter than the period)."""
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        print(f"mas-sim {command}: warning: {message}", file=file or sys.stderr)
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input, 130 Ctrl-C, 143 SIGTERM)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -81,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mas_sim.cli.options import apply_scenario_file
 
             args = apply_scenario_file(parser, argv, args)
-        code: int = args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(args.command)
+            code: int = args.handler(args)
     except MasSimError as exc:
         print(f"mas-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2

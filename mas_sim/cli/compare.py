@@ -13,6 +13,7 @@ from mas_sim.cli.options import (
     human,
     parse_policy_options,
     point_from_args,
+    scenario_label,
     write_json,
 )
 from mas_sim.cli.run import (
@@ -186,7 +187,7 @@ def main(args: argparse.Namespace) -> int:
         write_outputs(result, args, suffix=name if len(names) > 1 else "")
         if out_dir is not None:
             result.save_gantt(out_dir / f"gantt_{name}.png",
-                              title=f"{name} on {args.workload}/{args.qos}")
+                              title=f"{name} on {scenario_label(args)}")
     print(format_table(runs), file=human(args))
     payload: dict[str, Any] = {"runs": runs, "workload": args.workload, "qos": args.qos,
                                "seed": args.seed}
@@ -209,7 +210,7 @@ def main(args: argparse.Namespace) -> int:
         write_json(args.json, payload)
     if args.html:
         write_html(args.html, results, points, table=table_frame(runs),
-                   title=f"mas-sim compare: {args.workload}/{args.qos}, {args.requests} "
+                   title=f"mas-sim compare: {scenario_label(args)}, {args.requests} "
                          f"requests (seed {args.seed})")
         print(f"wrote {args.html}", file=human(args))
     return 0

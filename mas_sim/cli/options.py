@@ -147,6 +147,15 @@ def apply_scenario_file(parser: argparse.ArgumentParser, argv: Sequence[str] | N
     return parser.parse_args(argv)
 
 
+def scenario_label(args: argparse.Namespace) -> str:
+    """``workload/qos`` for the summary lines, the model mix (``--models``) in place of the
+    workload set when one is given, and the arrival process when it is not Pareto."""
+    models = getattr(args, "models", None)
+    label = f"{models if models else args.workload}/{args.qos}"
+    arrivals = getattr(args, "arrivals", "pareto")
+    return label if arrivals in (None, "pareto") else f"{label}, {arrivals} arrivals"
+
+
 def system_from_args(args: argparse.Namespace) -> Any:
     """The hardware of ``--hardware`` with ``--bandwidth-gbps`` applied."""
     return Point(**point_fields_from_args(args)).system()

@@ -16,6 +16,7 @@ from mas_sim.cli.options import (
     human,
     parse_policy_options,
     point_from_args,
+    scenario_label,
     write_json,
 )
 from mas_sim.core.errors import ConfigError
@@ -147,7 +148,7 @@ def main(args: argparse.Namespace) -> int:
     result = run_one(point, args, trace=wants_trace)
     out = human(args)
     s = result.summary
-    print(f"{result.policy} on {args.workload}/{args.qos}, {s['requests']} requests "
+    print(f"{result.policy} on {scenario_label(args)}, {s['requests']} requests "
           f"(seed {args.seed}): SLA satisfaction {s['sla_satisfaction']:.1%} "
           f"(met {s['met']}, missed {s['missed']}, dropped {s['dropped']}); "
           f"energy {s['energy_j'] * 1e3:.3f} mJ; makespan {s['makespan_s'] * 1e3:.3f} ms; "
@@ -162,6 +163,6 @@ def main(args: argparse.Namespace) -> int:
         from mas_sim.cli.compare import table_frame
 
         write_html(args.html, [result], [point], table=table_frame([record(point, result)]),
-                   title=f"mas-sim run: {result.policy} on {args.workload}/{args.qos}, "
+                   title=f"mas-sim run: {result.policy} on {scenario_label(args)}, "
                          f"{s['requests']} requests (seed {args.seed})")
     return 0

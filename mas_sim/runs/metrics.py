@@ -106,6 +106,14 @@ def mean_tardiness(jobs: pd.DataFrame) -> float:
     return float(np.maximum(done["finish"] - done["deadline"], 0.0).mean())
 
 
+def _target_mean(values: pd.Series) -> float:
+    """Mean of the non-NaN ``values`` (NaN if there is none); equal values give themselves."""
+    x = values.dropna().to_numpy()
+    if not len(x):
+        return math.nan
+    return float(x[0]) if (x == x[0]).all() else float(x.mean())
+
+
 def tenant_metrics(jobs: pd.DataFrame) -> dict[str, object]:
     """Per-tenant hit rates against targets and tail latencies (module docstring); ``{}`` if no
     request has a target. Tenants are keyed by id (as text)."""
@@ -113,7 +121,9 @@ def tenant_metrics(jobs: pd.DataFrame) -> dict[str, object]:
         return {}
     tenant = jobs["tenant"]
     hit = (jobs["status"] == "met").groupby(tenant).mean()
-    target = jobs["target"].groupby(tenant).mean()  # NaN for a tenant without any target
+    # NaN for a tenant without any target; a tenant with one target reports it exactly (a mean
+    # of 0.9s can be 0.8999999999999999).
+    target = jobs["target"].groupby(tenant).agg(_target_mean)
     ratio = (hit / target).dropna()
     done = jobs[jobs["status"].isin(["met", "missed"])]
     latency = (done["finish"] - done["arrival"]) / CYCLES_PER_SECOND

@@ -61,3 +61,11 @@ def test_no_targets_no_tenant_metrics() -> None:
 def test_jain_index() -> None:
     assert jain_index(np.array([1.0, 1.0, 1.0])) == 1.0
     assert jain_index(np.array([1.0, 0.0])) == 0.5
+
+
+def test_a_tenants_single_target_is_reported_exactly() -> None:
+    # Nine requests at 0.9: a float mean would report 0.8999999999999999.
+    frame = pd.DataFrame({"tenant": [0] * 9, "model": "a", "status": "met", "arrival": 0.0,
+                          "finish": 1e9, "target": 0.9, "job_id": range(9)})
+    assert sum([0.9] * 9) / 9 != 0.9
+    assert tenant_metrics(frame)["tenant_target"] == {"0": 0.9}
