@@ -66,7 +66,8 @@ def run(point: dict[str, Any]) -> dict[str, Any]:
     result = simulate(system, workload, policies.make(name, **options), config=config,
                       seed=scenario.seed, trace=False)
     summary = result.to_dict()
-    row = {"arrivals": scenario.arrivals, "seed": scenario.seed, "policy": point["policy"],
+    row = {"arrivals": scenario.arrivals, "trace_start": scenario.trace_start,
+           "seed": scenario.seed, "policy": point["policy"],
            "window": point["window"], **{k: summary[k] for k in METRICS},
            "sim_wall_s": summary["sim_wall_s"]}
     for tenant, rate in summary["tenant_hit_rate"].items():
@@ -116,6 +117,10 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=0.4)
     parser.add_argument("--window", type=int, default=64,
                         help="tenant window of the engine (ended requests per tenant)")
+    parser.add_argument("--trace-stride", type=float, default=0.0,
+                        help="replayed traces: the k-th seed of --seeds replays the window "
+                             "starting k x this many seconds into the trace (default 0: every "
+                             "seed the trace's first requests, only the draws differ)")
     parser.add_argument("--reference", default="edf-ac-h")
     parser.add_argument("--out", default="results/tenant_study.csv")
     parser.add_argument("--analyse", action="store_true",
@@ -123,11 +128,15 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true",
                         help="keep the runs already in --out and run only the others")
     args = parser.parse_args()
+    synthetic = ("pareto", "poisson")
     points = [{"scenario": {"workload": args.workload, "qos": args.qos,
                             "requests": args.requests, "load": args.load, "seed": seed,
-                            "arrivals": arrivals, "tenant_targets": args.targets},
+                            "arrivals": arrivals, "tenant_targets": args.targets,
+                            **({} if arrivals in synthetic or not args.trace_stride
+                               else {"trace_start": k * args.trace_stride})},
                "policy": policy, "window": args.window}
-              for arrivals in args.arrivals.split(",") for seed in seeds(args.seeds)
+              for arrivals in args.arrivals.split(",")
+              for k, seed in enumerate(seeds(args.seeds))
               for policy in args.policies.split(",")]
     rows: list[dict[str, Any]] = []
     out = Path(args.out)
