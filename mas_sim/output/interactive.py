@@ -384,12 +384,14 @@ def _concat(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _dram_data(runs: Sequence[GanttRun], groups: Sequence[_Group], dram_bandwidth: float,
-               ) -> tuple[dict[str, Any], dict[str, Any], float]:
+               ) -> tuple[dict[str, Any], dict[str, Any], list[float], float]:
     """The DRAM lanes: the demand steps of every run (y in lane units, one NaN row between
     runs so that one step glyph draws them all), the intervals where the demand exceeds B,
-    and the common peak (GB/s) that the band's height stands for."""
+    each run's highest demand, and the common scale (GB/s) that the band's height stands for
+    (the highest demand of any run, or B, and a margin)."""
     demands = [dram_demand(run.subjobs) for run in runs]
-    peak = max([dram_bandwidth, *(float(d.max()) for _, d in demands if len(d))]) * 1.05
+    highest = [float(d.max()) if len(d) else 0.0 for _, d in demands]
+    peak = max([dram_bandwidth, *highest]) * 1.05
     steps: list[dict[str, Any]] = []
     over: list[dict[str, Any]] = []
     for (t, d), g in zip(demands, groups, strict=True):
@@ -400,7 +402,7 @@ def _dram_data(runs: Sequence[GanttRun], groups: Sequence[_Group], dram_bandwidt
         edges = np.flatnonzero(np.diff(above.astype(np.int8)))
         over.append({"left": _us(t[edges[0::2]]), "right": _us(t[edges[1::2]]),
                      "y": np.full(len(edges) // 2, g.dram_base - DRAM_LANES / 2)})
-    return _concat(steps), _concat(over), peak
+    return _concat(steps), _concat(over), highest, peak
 
 
 def _axis_ticks(runs: Sequence[GanttRun], groups: Sequence[_Group], labels: Sequence[str],
@@ -481,7 +483,7 @@ def _chart(runs: Sequence[GanttRun], labels: list[str], dram_bandwidth: float,
     from bokeh.transform import factor_cmap, transform
 
     groups = _Group.stack(runs, len(labels))
-    steps, over, peak = _dram_data(runs, groups, dram_bandwidth)
+    steps, over, highest, peak = _dram_data(runs, groups, dram_bandwidth)
     lo, hi = _time_range(runs)
     pad = 0.01 * (hi - lo)
     x0, x1 = lo - pad, hi + pad
@@ -504,7 +506,8 @@ def _chart(runs: Sequence[GanttRun], labels: list[str], dram_bandwidth: float,
 
     # Title rows, shaded, with each run's summary.
     heads = ColumnDataSource({"y": [g.header for g in groups],
-                              "title": [_title(r, peak / 1.05) for r in runs]})
+                              "title": [_title(r, h) for r, h in zip(runs, highest,
+                                                                     strict=True)]})
     fig.hbar(y="y", left=x0, right=x1, height=1, source=heads, fill_color="#eeeeee",
              line_color=None, level="underlay")
     fig.add_layout(LabelSet(x=6, y="y", x_units="screen", text="title", source=heads,

@@ -165,7 +165,8 @@ def test_layout_stacks_every_run_in_one_chart() -> None:
 def test_dram_lane_of_hand_trace() -> None:
     subjobs, jobs = hand_trace()
     subjobs["bandwidth_bytes_per_cycle"] = [2.0, 3.0, 5.0]  # D: 2, 8, 5, 0 from 1, 3, 4, 8 us
-    layout = gantt_layout([GanttRun("x", subjobs, jobs), GanttRun("y", subjobs, None)],
+    halved = subjobs.assign(bandwidth_bytes_per_cycle=subjobs["bandwidth_bytes_per_cycle"] / 2)
+    layout = gantt_layout([GanttRun("x", subjobs, jobs), GanttRun("y", halved, None)],
                           sa_labels=["A", "B"], dram_bandwidth=6.0)
     [fig] = _figures(layout)
     [steps] = [r.data_source.data for r in fig.renderers if isinstance(r.glyph, Step)]
@@ -173,19 +174,23 @@ def test_dram_lane_of_hand_trace() -> None:
     # x's DRAM band has 0 at lane 3 + 0.6 + 2.5 (title row 0, SAs 1 and 2, deadlines 3, a gap
     # of 0.6); y's title row is 0.5 below that, its SAs at 7.6 and 8.6, its band's 0 at 11.7.
     bases = [6.1, 11.7]
-    expected = [b - np.array([2.0, 8.0, 5.0, 0.0]) / peak * 2.5 for b in bases]
+    expected = [b - np.array([2.0, 8.0, 5.0, 0.0]) / peak * 2.5 / k
+                for b, k in zip(bases, (1, 2), strict=True)]
     t, y = np.asarray(steps["t"]), np.asarray(steps["y"])
     assert np.isnan(t[4]) and np.isnan(y[4]) and len(t) == 10  # a break between the runs
     np.testing.assert_allclose(t[[0, 1, 2, 3, 5, 6, 7, 8]], [1.0, 3.0, 4.0, 8.0] * 2)
     np.testing.assert_allclose(y[[0, 1, 2, 3, 5, 6, 7, 8]], np.concatenate(expected))
-    # Shaded where D > B = 6: from 3 to 4 us, in each run's band.
+    # Shaded where D > B = 6: from 3 to 4 us, in x's band only (y's demand stays under 4).
     [over] = [r.data_source.data for r in fig.renderers
               if isinstance(r.glyph, HBar) and r.glyph.left == "left"]
-    assert over["left"].tolist() == [3.0, 3.0] and over["right"].tolist() == [4.0, 4.0]
+    assert over["left"].tolist() == [3.0] and over["right"].tolist() == [4.0]
+    assert over["y"].tolist() == [bases[0] - 1.25]
     ticks = _ticks(fig)
     assert ticks[round(bases[0] - 6.0 / peak * 2.5, 6)] == "B 6 GB/s"
     assert ticks[round(bases[1] - 2.5, 6)] == "DRAM 8.4 GB/s"
-    assert _titles(fig)[0].endswith("peak DRAM demand 8 GB/s")
+    # Each title names its own run's highest demand.
+    assert [t.split(", ")[-1] for t in _titles(fig)] == ["peak DRAM demand 8 GB/s",
+                                                         "peak DRAM demand 4 GB/s"]
     # With B above every demand, B sits near the band's top: the top's label is left out.
     [high] = _figures(gantt_layout([GanttRun("x", subjobs, jobs)], sa_labels=["A", "B"],
                                    dram_bandwidth=10.0))
