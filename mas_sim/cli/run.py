@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,7 @@ def write_html(path: str, results: list[Result], points: list[Point], title: str
                table: pd.DataFrame) -> None:
     """Write the HTML report of ``results`` (same scenario; run as ``points``) to ``path``,
     atomically."""
+    from mas_sim.output import report
     from mas_sim.output.report import ReportRun, write_report
 
     system = results[0].system
@@ -124,6 +126,11 @@ def write_html(path: str, results: list[Result], points: list[Point], title: str
                      settings=settings)
     except OSError as exc:
         raise ConfigError(f"--html {path!r}: cannot write ({exc.strerror or exc})") from None
+    n = sum(len(r.subjobs) for r in results)
+    if n > report.LARGE_REPORT_SUBJOBS:
+        print(f"note: --html {path!r} holds {n:,} sub-jobs ({os.path.getsize(path) / 1e6:.0f} "
+              f"MB): it takes seconds to open and zooming lags; a report of fewer schedulers "
+              f"(--policies) or requests is faster (RESULTS.md section 11)", file=sys.stderr)
 
 
 def _version() -> str:

@@ -2,8 +2,8 @@
 
 The page holds, in order: the comparison table (one row per scheduler, as the caller
 formatted it), SLA satisfaction by model, tenant and priority class (from each run's summary),
-the interactive charts of :mod:`mas_sim.output.interactive` (one Gantt and DRAM lane per
-scheduler, zoom linked), and the run's settings. Every script and style is inlined (BokehJS
+the interactive chart of :mod:`mas_sim.output.interactive` (every scheduler's lanes and DRAM
+lane on one time axis), and the run's settings. Every script and style is inlined (BokehJS
 included), so the file opens with no network. Without the extra ``viz`` (Bokeh) the charts
 fall back to the static PNG charts of :mod:`mas_sim.output.plots`, embedded as data URIs,
 with a line saying how to get the interactive ones.
@@ -26,6 +26,11 @@ import pandas as pd
 from mas_sim.core.files import atomic_write_text
 from mas_sim.output.interactive import GanttRun, gantt_layout, have_bokeh, html_parts
 from mas_sim.output.plots import gantt_image
+
+LARGE_REPORT_SUBJOBS = 200_000
+"""Sub-jobs in a report beyond which the CLI says that the page will be slow: past it the page
+takes several seconds to open and zooming lags in a browser without a GPU (RESULTS.md section
+11 measures 4 x 80,000 sub-jobs)."""
 
 SLA_GROUPS = (("model", "sla_by_model"), ("tenant", "sla_by_tenant"),
               ("priority", "sla_by_priority"))
