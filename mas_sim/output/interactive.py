@@ -574,7 +574,8 @@ def gantt_layout(runs: Sequence[GanttRun], *, sa_labels: Sequence[str], dram_ban
 
     One chart rather than one per run: the runs share the time axis (zoom and pan apply to
     all), and BokehJS builds, lays out and paints each figure at a fixed cost that grew the
-    page's load time with every scheduler (``benchmarks/bench_report.py``, RESULTS.md).
+    page's load time with every scheduler (``benchmarks/bench_report.py``, RESULTS.md section
+    11).
 
     ``sa_labels[i]`` names SA ``i``; ``dram_bandwidth`` is ``B`` in bytes per cycle (GB/s);
     ``color_by`` is the initial colouring (``model`` or ``tenant``). Colours are the same
@@ -625,7 +626,7 @@ def interactive_gantt(subjobs: pd.DataFrame, jobs: pd.DataFrame | None = None, *
 def interactive_comparison(runs: Mapping[str, tuple[pd.DataFrame, pd.DataFrame | None]], *,
                            sa_labels: Sequence[str], dram_bandwidth: float,
                            color_by: str = "model", backend: str = "canvas") -> InteractiveGantt:
-    """The charts of several runs of one workload, zoom and pan linked (see
+    """The chart of several runs of one workload on one time axis (see
     :func:`gantt_layout`); ``runs`` maps a name to ``(subjobs, jobs)``."""
     return InteractiveGantt(gantt_layout([GanttRun(n, s, j) for n, (s, j) in runs.items()],
                                          sa_labels=sa_labels, dram_bandwidth=dram_bandwidth,
