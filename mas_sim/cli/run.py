@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,9 +128,10 @@ def write_html(path: str, results: list[Result], points: list[Point], title: str
         raise ConfigError(f"--html {path!r}: cannot write ({exc.strerror or exc})") from None
     n = sum(len(r.subjobs) for r in results)
     if n > report.LARGE_REPORT_SUBJOBS:
-        print(f"note: --html {path!r} holds {n:,} sub-jobs ({os.path.getsize(path) / 1e6:.0f} "
-              f"MB): it takes seconds to open and zooming lags; a report of fewer schedulers "
-              f"(--policies) or requests is faster (RESULTS.md section 11)", file=sys.stderr)
+        warnings.warn(f"--html {path!r} holds {n:,} sub-jobs ({os.path.getsize(path) / 1e6:.0f} "
+                      f"MB): it takes seconds to open and zooming lags; a report of fewer "
+                      f"schedulers (--policies) or requests is faster (RESULTS.md section 11)",
+                      stacklevel=1)
 
 
 def _version() -> str:

@@ -23,18 +23,19 @@ def test_run_html_writes_one_report(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.html"]
 
 
-def test_a_large_report_gets_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_a_large_report_gets_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from mas_sim.output import report
 
     target = tmp_path / "cmp.html"
     args = ["compare", "--policies", "fcfs-h,edf-h", *TINY, "--html", str(target)]
     assert main(args) == 0
-    assert "note:" not in capsys.readouterr().err
+    assert "warning" not in capsys.readouterr().err
     monkeypatch.setattr(report, "LARGE_REPORT_SUBJOBS", 10)  # the tiny runs hold more
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"note: --html '{target}' holds ") and "sub-jobs (" in err
+    assert err.startswith(f"mas-sim compare: warning: --html '{target}' holds ")
+    assert "sub-jobs (" in err and err.count("\n") == 1
     assert "(--policies)" in err and target.exists()
 
 
