@@ -137,7 +137,7 @@ def test_config_errors_name_the_value() -> None:
     with pytest.raises(ConfigError, match="time_unit_periods = 0"):
         TrainConfig(time_unit_periods=0)
     with pytest.raises(ConfigError, match=r"unknown SA time feature 'eta' \(known: latency, "
-                                          r"planned_finish\)"):
+                                          r"planned_finish, tenant_plan\)"):
         TrainConfig(sa_time="eta")
 
 
