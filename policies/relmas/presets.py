@@ -16,6 +16,7 @@ from mas_sim.core.errors import ConfigError, unknown_name
 from policies.relmas.config import TrainConfig
 from policies.relmas.ddpg import DDPGConfig
 from policies.relmas.imitation import ImitationConfig
+from policies.relmas.reward import RewardConfig
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,17 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                                              states_per_round=8000, epochs=4,
                                              max_states=60_000)),
            "relmas_mixed_medium.pt"),
+    Preset("mixed-tenants",
+           "tenant-EDF student on mixed with 8 tenants' hit-rate targets, h = 128, tenant "
+           "features and tenant-EDF's planned finishes (issue 18; not a default checkpoint)",
+           replace(_IMITATION, hidden=128, requests=100, seed=1, eval_requests=200,
+                   max_minutes=60.0, sa_time="tenant_plan", tenant_targets="0.95x2,0.8x3,0.6x3",
+                   tenant_features=True, select_by="tenants",
+                   imitation=ImitationConfig(teacher="tenant-edf", rounds=6,
+                                             states_per_round=5000, epochs=2,
+                                             max_states=60_000),
+                   reward=RewardConfig(tenant_weight=2.0)),
+           "relmas_mixed_medium_tenants.pt"),
     Preset("mixed-h64", "EDF-H student on mixed, h = 64, the paper's features (Fig. 5)",
            replace(_EDF_H, hidden=64, max_minutes=7.0), "relmas_mixed_medium_h64.pt"),
     Preset("mixed-h128", "EDF-H student on mixed, h = 128, the paper's features (Fig. 5)",
