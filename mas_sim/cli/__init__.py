@@ -72,6 +72,24 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM among the causes and contexts of ``exc``, if any."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _stopped(stop: KeyboardInterrupt) -> int:
+    """Say how the run was stopped; its exit code (130 Ctrl-C, 143 SIGTERM)."""
+    print("terminated" if isinstance(stop, Terminated) else "interrupted", file=sys.stderr)
+    return 143 if isinstance(stop, Terminated) else 130
+
+
 def _one_line_warning(command: str) -> Callable[..., None]:
     """``warnings.showwarning`` for the command line: ``mas-sim CMD: warning: MESSAGE`` on one
     line, without the library's file and source line (e.g. a model shorter than the period)."""
@@ -99,8 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mas-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return _stopped(exc)
+    except SystemError as exc:
+        # A signal that lands while C code calls back into Python (e.g. numba loading a cached
+        # kernel) comes out as "returned a result with an exception set", caused by our stop.
+        stop = _interruption_in(exc)
+        if stop is None:
+            raise
+        return _stopped(stop)
     finally:
         signal.signal(signal.SIGTERM, before)
     return code

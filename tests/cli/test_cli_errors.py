@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mas_sim.cli import main
+from mas_sim.cli import Terminated, main
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -125,3 +125,35 @@ def test_compare_with_bound_refuses_a_large_instance_before_running(
     err = capsys.readouterr().err
     assert "31" in err and "30" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("stop", "code", "line"), [(KeyboardInterrupt, 130, "interrupted"),
+                                                    (Terminated, 143, "terminated")])
+def test_a_stop_inside_a_c_callback_still_unwinds_as_a_stop(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        stop: type[KeyboardInterrupt], code: int, line: str) -> None:
+    # A signal handler's exception raised while C code calls back into Python comes out as a
+    # SystemError caused by it (seen with numba's cache loader under SIGTERM).
+    def handler(args: object) -> int:
+        try:
+            raise stop
+        except KeyboardInterrupt as exc:
+            raise SystemError("<built-in function x> returned a result with an exception "
+                              "set") from exc
+
+    from mas_sim.cli import run as run_command
+
+    monkeypatch.setattr(run_command, "main", handler)
+    assert main(["run", "--requests", "2"]) == code
+    assert capsys.readouterr().err.strip() == line
+
+
+def test_other_system_errors_are_not_taken_for_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def handler(args: object) -> int:
+        raise SystemError("a real bug")
+
+    from mas_sim.cli import run as run_command
+
+    monkeypatch.setattr(run_command, "main", handler)
+    with pytest.raises(SystemError, match="a real bug"):
+        main(["run", "--requests", "2"])
