@@ -12,6 +12,9 @@ Interrupt it at any time and start it again: done points are skipped. ``mas-sim 
 --out DIR`` on the same folder runs whatever is still missing and draws the same figures.
 
     nice -n 10 python scripts/relmas_full_in_parts.py --out results/relmas_full --workers 2
+
+``--magma-only`` skips part 1; ``--parts "fig3 light,fig3 mixed"`` runs only those MAGMA parts
+(labels as printed), in the order given.
 """
 
 from __future__ import annotations
@@ -42,12 +45,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/relmas_full")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--magma-only", action="store_true", help="skip part 1")
+    parser.add_argument("--parts", default=None, help="comma-separated MAGMA part labels")
     args = parser.parse_args()
     out = Path(args.out)
-    others = replace(FULL, policies=tuple(p for p in POLICIES if p != "magma"))
-    print("part: every policy but MAGMA", flush=True)
-    reproduce_relmas(out, others, workers=args.workers, progress=False)
-    for label, name, points in magma_parts():
+    parts = {label: (label, name, points) for label, name, points in magma_parts()}
+    chosen = list(parts) if args.parts is None else args.parts.split(",")
+    unknown = [c for c in chosen if c not in parts]
+    if unknown:
+        parser.error(f"unknown part(s) {unknown}; expected some of {list(parts)}")
+    if not args.magma_only:
+        others = replace(FULL, policies=tuple(p for p in POLICIES if p != "magma"))
+        print("part: every policy but MAGMA", flush=True)
+        reproduce_relmas(out, others, workers=args.workers, progress=False)
+    for label, name, points in (parts[c] for c in chosen):
         print(f"part: MAGMA {label} ({len(points)} points)", flush=True)
         run_sweep(points, out / f"{name}_runs.csv", workers=args.workers, resume=True,
                   progress=False)
