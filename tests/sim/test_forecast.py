@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -261,6 +262,14 @@ def scenarios(draw: st.DrawFn) -> dict:
             "strict": draw(st.booleans()), "seed": draw(st.integers(0, 2**32 - 1))}
 
 
+def finishes_tie(view: SchedulerView) -> bool:
+    """Two SJs running at the tick finish at the same instant: the engine completes them in
+    start order, which a view does not give (the forecast takes SA order, module docstring)."""
+    running = (view.sa_busy_for > 0) | (view.running_bandwidth > 0)
+    ends = np.sort(view.sa_busy_for[running])
+    return bool(np.any(ends[1:] == ends[:-1]))
+
+
 def run_and_compare(sc: dict, sharing: object = None,
                     external: bool = True) -> tuple[int, int]:
     """Drive the engine with random schedules until every request has arrived, then fix one
@@ -321,6 +330,8 @@ def run_and_compare(sc: dict, sharing: object = None,
         sim.run()
     checked = busy = 0
     for view, start, finish in predictions:
+        if finishes_tie(view):
+            continue  # which one the engine finishes first is not in the view (forecast docs)
         busy += bool((view.sa_busy_for > 0).any())
         for i, key in enumerate(zip(view.job_id.tolist(), view.layer_index.tolist(),
                                     strict=True)):
@@ -414,3 +425,27 @@ def test_finish_exactly_at_a_tick_policy_mode() -> None:
 def test_finish_exactly_at_a_tick_external_mode() -> None:
     engine, _ = _finish_at_tick(external=True)
     assert engine == [0.0, 130.0, 100.0]
+
+
+def test_simultaneous_finishes_at_the_tick_are_the_views_blind_spot() -> None:
+    # Found by hypothesis: at the tick at 97 both SAs run an SJ that ends exactly then (started
+    # together at 77). The engine finishes SA 1's first (start order), which picks the ready
+    # (0, 3) at 97; the forecast, taking SA order, finishes SA 0's first, which releases the
+    # higher-priority (1, 3) ahead of it. The view does not give the start order, so
+    # run_and_compare skips such views (finishes_tie); this keeps the gap in sight.
+    def profile(name: str, layers: int, preds: tuple[tuple[int, ...], ...],
+                lat: list[list[float]]) -> ModelProfile:
+        return ModelProfile(name=name, layers=tuple(f"l{i}" for i in range(layers)),
+                            predecessors=preds, latency=np.array(lat),
+                            bandwidth=np.full((layers, 2), 0.5), energy=np.zeros((layers, 2)))
+
+    models = {"m0": profile("m0", 4, ((), (0,), (0,), (1,)),
+                            [[20.0, 28.0], [20.0, 21.0], [20.0, 20.0], [20.0, 20.0]]),
+              "m1": profile("m1", 1, ((),), [[20.0, 20.0]])}
+    sc = {"m": 2, "models": models, "period": 97.0, "bandwidth": 8.0, "strict": False,
+          "seed": 41, "requests": [Request(0, "m0", 0.0, 1e12), Request(1, "m0", 0.0, 1e12)]}
+    run_and_compare(sc)  # passes: the tied view is skipped
+    with (pytest.raises(AssertionError, match=r"\(97.0, \(0, 3\)\)"),
+          pytest.MonkeyPatch.context() as mp):
+        mp.setattr(sys.modules[__name__], "finishes_tie", lambda view: False)
+        run_and_compare(sc)
