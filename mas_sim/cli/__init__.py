@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from mas_sim.core import stop
 from mas_sim.core.errors import MasSimError
 
 #: Sub-command name -> module implementing it.
@@ -69,7 +70,13 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminate(signum: int, frame: object) -> None:
+    stop.request(Terminated)
     raise Terminated
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    stop.request(KeyboardInterrupt)
+    raise KeyboardInterrupt
 
 
 def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
@@ -104,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    stop.clear()
     before = signal.signal(signal.SIGTERM, _terminate)
+    before_int = signal.getsignal(signal.SIGINT)
+    if before_int is not signal.SIG_IGN:  # a background job of a script keeps ignoring Ctrl-C
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         if getattr(args, "scenario", None) is not None:  # the file's values become defaults
             from mas_sim.cli.options import apply_scenario_file
@@ -121,12 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemError as exc:
         # A signal that lands while C code calls back into Python (e.g. numba loading a cached
         # kernel) comes out as "returned a result with an exception set", caused by our stop.
-        stop = _interruption_in(exc)
-        if stop is None:
+        cause = _interruption_in(exc)
+        if cause is None:
             raise
-        return _stopped(stop)
+        return _stopped(cause)
     finally:
         signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGINT, before_int)
     return code
 
 

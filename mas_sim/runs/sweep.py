@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mas_sim.core import stop as stop_signal
 from mas_sim.core.errors import ConfigError, MasSimError, unknown_name
 from mas_sim.core.files import atomic_path, check_writable
 from mas_sim.core.ray_support import repository_on_pythonpath, require_ray
@@ -504,6 +505,7 @@ def run_sweep(points: Sequence[Point], out: str | Path | None = None, *,
                                          ray_address=ray_address):
                 rows[index] = row
                 bar.update(1)
+                stop_signal.check()  # a Ctrl-C swallowed by a finalizer still stops here
                 if path is not None and time.monotonic() - last_flush > FLUSH_EVERY_S:
                     write_results(path, table())
                     last_flush, flushed = time.monotonic(), len(rows)

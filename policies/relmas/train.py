@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from mas_sim.core import stop as stop_signal
 from mas_sim.core.errors import ConfigError
 from mas_sim.hardware import SystemSpec
 from mas_sim.sim.view import Schedule, SchedulerView
@@ -431,6 +432,7 @@ class Trainer:
             rows = (self.play_episode() for _ in range(self.episode, c.episodes))
         try:
             for row in rows:
+                stop_signal.check()  # a Ctrl-C swallowed by a finalizer still stops here
                 stop = self.out_of_time()
                 evaluated = (self.episode % c.eval_every == 0 or self.episode == c.episodes
                              or stop)
