@@ -26,6 +26,7 @@ from policies.relmas.history import read_history
 from policies.relmas.imitation import ImitationConfig
 from policies.relmas.presets import PRESETS
 from policies.relmas.reward import RewardConfig
+from tests.terminal import ctrl_c_default
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,7 +142,8 @@ def test_an_interrupted_training_resumes_with_nothing_lost_or_repeated(
     # first checkpoint and the signal on a loaded machine); the resumed run is then cut short.
     argv = ["train", "relmas", *TINY, "--episodes", "1000", "--out", str(out)]
     proc = subprocess.Popen([sys.executable, "-m", "mas_sim", *argv], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=ctrl_c_default)
     try:
         deadline = time.monotonic() + 240
         while not out.exists() and proc.poll() is None and time.monotonic() < deadline:

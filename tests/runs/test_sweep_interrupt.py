@@ -22,6 +22,7 @@ from mas_sim.runs.sweep import (
     read_results,
     run_sweep,
 )
+from tests.terminal import ctrl_c_default
 
 GRID = "policy=fcfs-h,edf-h,llf-h;seed=1..4"
 FIXED = ["--workload", "light", "--requests", "40"]
@@ -30,7 +31,8 @@ FIXED = ["--workload", "light", "--requests", "40"]
 def start(out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "mas_sim", "sweep", "--grid", GRID, *FIXED,
                              "--workers", "1", "--no-progress", "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_default)
 
 
 def wait_for_rows(path: Path, proc: subprocess.Popen[str], timeout_s: float = 120.0) -> None:

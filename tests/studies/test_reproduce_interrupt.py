@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from mas_sim.runs.sweep import check_results, deterministic, read_results
+from tests.terminal import ctrl_c_default
 
 CODE = """
 import sys
@@ -30,7 +31,7 @@ RUN_FILES = ("fig3_runs.csv", "fig4_runs.csv")
 
 def reproduce(out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", CODE, str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_default)
 
 
 def tables(out: Path) -> dict[str, pd.DataFrame]:
