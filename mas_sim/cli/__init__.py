@@ -69,14 +69,16 @@ class Terminated(KeyboardInterrupt):
     work is written (a sweep's points, a reproduction's runs)."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    stop.request(Terminated)
-    raise Terminated
+#: The stop each handled signal raises.
+_STOPS: dict[int, type[KeyboardInterrupt]] = {signal.SIGINT: KeyboardInterrupt,
+                                              signal.SIGTERM: Terminated}
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    stop.request(KeyboardInterrupt)
-    raise KeyboardInterrupt
+def _on_signal(signum: int, frame: object) -> None:
+    """Raise the signal's stop at once, and record it (:mod:`mas_sim.core.stop`)."""
+    kind = _STOPS[signum]
+    stop.request(kind)
+    raise kind
 
 
 def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
@@ -91,10 +93,10 @@ def _interruption_in(exc: BaseException) -> KeyboardInterrupt | None:
     return None
 
 
-def _stopped(stop: KeyboardInterrupt) -> int:
+def _stopped(exc: KeyboardInterrupt) -> int:
     """Say how the run was stopped; its exit code (130 Ctrl-C, 143 SIGTERM)."""
-    print("terminated" if isinstance(stop, Terminated) else "interrupted", file=sys.stderr)
-    return 143 if isinstance(stop, Terminated) else 130
+    print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+    return 143 if isinstance(exc, Terminated) else 130
 
 
 def _one_line_warning(command: str) -> Callable[..., None]:
@@ -112,10 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     stop.clear()
-    before = signal.signal(signal.SIGTERM, _terminate)
+    before = signal.signal(signal.SIGTERM, _on_signal)
     before_int = signal.getsignal(signal.SIGINT)
     if before_int is not signal.SIG_IGN:  # a background job of a script keeps ignoring Ctrl-C
-        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGINT, _on_signal)
     try:
         if getattr(args, "scenario", None) is not None:  # the file's values become defaults
             from mas_sim.cli.options import apply_scenario_file

@@ -124,7 +124,9 @@ class _Worker:
         """Episode ``episode`` with the actor's ``weights`` and its own noise generator."""
         if self.spec.learner == "relmas-ppo":
             self.policy.load_state_dict(weights)
-            return self._episode(episode, self._act_sampled)
+            log_std = float(self.policy.log_std.detach())
+            return self._episode(episode, lambda view, state, rng: self._act_sampled(
+                view, state, rng, log_std))
         self.actor.load_state_dict(weights)
         return self._episode(episode, self._act_ddpg)
 
@@ -170,11 +172,11 @@ class _Worker:
 
         return Schedule(*decode(action, view)), keep
 
-    def _act_sampled(self, view: SchedulerView, state: np.ndarray,
-                     rng: np.random.Generator) -> tuple[Schedule, _Keep]:
-        """A draw of the stochastic policy of :mod:`.ppo` (``self.policy``'s weights); keeps a
+    def _act_sampled(self, view: SchedulerView, state: np.ndarray, rng: np.random.Generator,
+                     log_std: float) -> tuple[Schedule, _Keep]:
+        """A draw of the stochastic policy of :mod:`.ppo` (``self.policy``'s weights, whose
+        ``log_std`` the caller reads once per episode); keeps a
         :class:`~policies.relmas.ppo.PPOStep`."""
-        log_std = float(self.policy.log_std.detach())
         with torch.inference_mode():
             outputs = self.actor(torch.from_numpy(state)[None])[0, 1:].numpy()
         k = outputs.shape[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mas_sim.cli import Terminated, _interrupt, _terminate
+from mas_sim.cli import Terminated, _on_signal
 from mas_sim.core import stop
 
 
@@ -20,13 +20,13 @@ def test_nothing_recorded_nothing_raised() -> None:
     stop.check()
 
 
-@pytest.mark.parametrize(("handler", "kind"), [(_interrupt, KeyboardInterrupt),
-                                               (_terminate, Terminated)])
-def test_a_stop_swallowed_by_a_finalizer_is_raised_again(handler: object,
+@pytest.mark.parametrize(("sig", "kind"), [(signal.SIGINT, KeyboardInterrupt),
+                                           (signal.SIGTERM, Terminated)])
+def test_a_stop_swallowed_by_a_finalizer_is_raised_again(sig: signal.Signals,
                                                          kind: type[KeyboardInterrupt]) -> None:
     class Finalized:
         def __del__(self) -> None:
-            handler(signal.SIGINT, None)  # type: ignore[operator]  # as if it landed here
+            _on_signal(sig, None)  # as if the signal landed here
 
     stop.clear()
     swallowed: list[BaseException | None] = []
