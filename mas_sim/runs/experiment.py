@@ -136,7 +136,8 @@ class Point(Scenario):
 
 def point_of_row(row: Mapping[str, Any]) -> Point:
     """The :class:`Point` whose :meth:`Point.columns` are the point columns of ``row`` (a row of
-    a results table, as read back: missing values as None or NaN, numbers of any numeric type);
+    a results table, as read back: missing values as None or NaN, each then the field's default;
+    numbers of any numeric type);
     raises :class:`~mas_sim.core.errors.MasSimError` if they do not make a valid point."""
     values: dict[str, Any] = {}
     for f in fields(Point):
@@ -145,12 +146,16 @@ def point_of_row(row: Mapping[str, Any]) -> Point:
         if name not in row:
             continue
         value = _plain(row[name])
+        if value is None and f.name != "policy_options":
+            # An empty cell means the field's default: files written before a default became
+            # a number (the Pareto shape was None) hold empty cells there.
+            continue
         if f.name == "policy_options":
             try:
                 value = tuple(json.loads(value).items()) if value else ()
             except (TypeError, ValueError, AttributeError):
                 raise ConfigError(f"policy_options = {value!r}, expected a JSON object") from None
-        elif s is not None and value is not None:
+        elif s is not None:
             if s.kind is int and isinstance(value, float) and value.is_integer():
                 value = int(value)
             value = s.inside(value)

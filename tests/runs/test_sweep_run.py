@@ -78,6 +78,22 @@ def test_resume_runs_only_the_missing_points(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(deterministic(table), deterministic(fresh.table))
 
 
+def test_resume_reads_empty_cells_as_the_defaults(tmp_path: Path) -> None:
+    # Files written before the Pareto shape's default became a number hold empty cells there
+    # (read back as NaN): the rows keep their keys and count as done.
+    out = tmp_path / "old.csv"
+    run_sweep(points(), out, workers=1, progress=False)
+    table = pd.read_csv(out, dtype={"point_key": str, "policy_options": str})
+    table["pareto_shape"] = float("nan")
+    table.to_csv(out, index=False)
+    again = run_sweep(points(), out, workers=1, resume=True, progress=False)
+    assert (again.ran, again.skipped) == (0, 4)
+    table.loc[1, "requests"] = float("nan")  # the default (200): not the key's 6 requests
+    table.to_csv(out, index=False)
+    with pytest.raises(ConfigError, match=r"row 3: point_key '\w+' is not the key"):
+        run_sweep(points(), out, workers=1, resume=True, progress=False)
+
+
 def test_cli_resume_reports_nothing_run(tmp_path: Path, sweep_cli: None,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "s.csv"
