@@ -37,6 +37,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
+from mas_sim.core.collector import older_objects_frozen
 from mas_sim.core.errors import ConfigError, PolicyError, unknown_name
 from mas_sim.core.units import DEFAULT_PERIOD
 from mas_sim.hardware.spec import SystemSpec
@@ -183,7 +184,8 @@ class Simulation:
         """Run to the end (every request ended, every SA idle). Needs a policy."""
         if self.policy is None:
             raise PolicyError("Simulation.run() needs a policy; use next_decision()/submit()")
-        self.env.run()
+        with older_objects_frozen():  # full GC passes then cost the run's objects, not all
+            self.env.run()
         self._check_all_ended()
 
     def _check_all_ended(self) -> None:
