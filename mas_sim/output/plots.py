@@ -35,7 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, StepPatch
 from matplotlib.ticker import FuncFormatter
 
 from mas_sim.core.errors import ConfigError
@@ -207,9 +207,18 @@ def _draw_occupancy(ax: Axes, sj: pd.DataFrame, keys: pd.Series, kinds: pd.Serie
                 style: dict[str, Any] = {"facecolor": colors[key], "edgecolor": "none"}
                 if is_late:
                     style |= {"hatch": _HATCH, "edgecolor": MISS_COLOR, "linewidth": 0}
-                ax.stairs(bottom - ROW_HEIGHT * top, x, baseline=bottom - ROW_HEIGHT * filled,
-                          fill=True, gid=OCCUPANCY_GID, **style)
+                _stairs(ax, bottom - ROW_HEIGHT * top, x, bottom - ROW_HEIGHT * filled,
+                        gid=OCCUPANCY_GID, **style)
                 filled = top
+
+
+def _stairs(ax: Axes, values: np.ndarray, edges: np.ndarray, baseline: np.ndarray | float,
+            **style: Any) -> None:
+    """``ax.stairs(values, edges, baseline=baseline, fill=True, **style)`` without its update of
+    the data limits, which walks every vertex of the step path in Python (most of a long run's
+    chart time); :func:`gantt` sets both axis limits itself, so the picture is the same."""
+    style.setdefault("linewidth", 0)
+    ax.add_artist(StepPatch(values, edges, baseline=baseline, fill=True, **style))
 
 
 def _draw_misses(ax: Axes, row: int, missed: np.ndarray, dropped: np.ndarray,
@@ -231,9 +240,8 @@ def _draw_misses(ax: Axes, row: int, missed: np.ndarray, dropped: np.ndarray,
     h_missed = ROW_HEIGHT * n_missed / peak
     h_total = ROW_HEIGHT * (n_missed + n_dropped) / peak
     x = edges / scale
-    ax.stairs(bottom - h_missed, x, baseline=bottom, fill=True, color=MISS_COLOR, gid="missed")
-    ax.stairs(bottom - h_total, x, baseline=bottom - h_missed, fill=True, color=DROP_COLOR,
-              gid="dropped")
+    _stairs(ax, bottom - h_missed, x, bottom, facecolor=MISS_COLOR, gid="missed")
+    _stairs(ax, bottom - h_total, x, bottom - h_missed, facecolor=DROP_COLOR, gid="dropped")
     ax.annotate(f"peak {peak}/bin", xy=(1.0, row - ROW_HEIGHT / 2), xycoords=("axes fraction",
                 "data"), xytext=(-2, 0), textcoords="offset points", ha="right", va="top",
                 fontsize=7, color="0.3")
