@@ -12,12 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
+from mas_sim.sim.jit import njit
 from mas_sim.sim.view import Schedule, SchedulerView
 from policies.earliest_finish import assign_earliest_finish, assign_with_admission
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 class EdfH:
@@ -63,17 +68,21 @@ def critical_path_finish(view: SchedulerView) -> np.ndarray:
     no contention and unlimited SAs, so a lower bound on the time the SJ needs (cycles).
     Running predecessors enter through ``release``.
     """
-    now = float(view.now)
-    minlat = view.latency.min(axis=1).tolist()
-    release = view.release.tolist()
-    ef = [0.0] * view.size
+    return _critical_path_finish(float(view.now), view.latency, view.release,
+                                 view.layer_index, view.pred_indptr, view.pred_indices)
+
+
+@njit
+def _critical_path_finish(now: float, latency: FloatArray, release: FloatArray,
+                          layer: IntArray, ptr: IntArray, idx: IntArray) -> FloatArray:
+    ef = np.zeros(latency.shape[0])
     # Predecessors have lower layer indices, so a stable sort by layer index is topological.
-    for i in np.argsort(view.layer_index, kind="stable").tolist():
+    for i in np.argsort(layer, kind="mergesort"):
         start = max(release[i] - now, 0.0)
-        for u in view.predecessors[i]:
-            start = max(start, ef[u])
-        ef[i] = start + minlat[i]
-    return np.asarray(ef, dtype=np.float64)
+        for q in range(ptr[i], ptr[i + 1]):
+            start = max(start, ef[idx[q]])
+        ef[i] = start + latency[i].min()
+    return ef
 
 
 def laxity(view: SchedulerView) -> np.ndarray:

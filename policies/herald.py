@@ -13,11 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
+from mas_sim.sim.jit import njit
 from mas_sim.sim.view import Schedule, SchedulerView
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 class HeraldLike:
@@ -35,16 +40,26 @@ class HeraldLike:
 
     def schedule(self, view: SchedulerView) -> Schedule:
         """Visit layers in request order and assign them with the best/least rule."""
-        order = np.lexsort((view.layer_index, view.job_id, view.arrival)).tolist()
-        latency = view.latency.tolist()
-        load = view.sa_busy_for.tolist()
-        sas = range(len(load))
-        sa = [0] * view.size
-        for i in order:
-            row = latency[i]
-            best = min(sas, key=row.__getitem__)
-            least = min(sas, key=load.__getitem__)
-            m = least if least != best and row[least] < self.slowdown_limit * row[best] else best
-            load[m] += row[m]
-            sa[i] = m
+        order = np.lexsort((view.layer_index, view.job_id, view.arrival))
+        sa = _assign(order, view.latency, view.sa_busy_for, self.slowdown_limit)
         return Schedule.from_order(order, sa)
+
+
+@njit
+def _assign(order: IntArray, latency: FloatArray, busy: FloatArray, limit: float) -> IntArray:
+    """SA of each SJ visited in ``order`` under the best/least rule (ties: the lowest SA index,
+    as ``min`` over SAs picks; loads start at ``busy``)."""
+    load = busy.copy()
+    sa = np.zeros(latency.shape[0], dtype=np.int64)
+    for i in order:
+        best = 0
+        least = 0
+        for k in range(1, latency.shape[1]):
+            if latency[i, k] < latency[i, best]:
+                best = k
+            if load[k] < load[least]:
+                least = k
+        m = least if least != best and latency[i, least] < limit * latency[i, best] else best
+        load[m] += latency[i, m]
+        sa[i] = m
+    return sa
