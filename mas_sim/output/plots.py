@@ -218,7 +218,9 @@ def _stairs(ax: Axes, values: np.ndarray, edges: np.ndarray, baseline: np.ndarra
     the data limits, which walks every vertex of the step path in Python (most of a long run's
     chart time); :func:`gantt` sets both axis limits itself, so the picture is the same."""
     style.setdefault("linewidth", 0)
-    ax.add_artist(StepPatch(values, edges, baseline=baseline, fill=True, **style))
+    # matplotlib's stubs type ``baseline`` as a float; StepPatch takes an array (Axes.stairs).
+    ax.add_artist(StepPatch(values, edges, baseline=baseline, fill=True,  # type: ignore[arg-type]
+                            **style))
 
 
 def _draw_misses(ax: Axes, row: int, missed: np.ndarray, dropped: np.ndarray,
