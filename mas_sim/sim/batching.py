@@ -477,6 +477,7 @@ class BatchingSimulation(Simulation):
         job.request = batch_request([m.request for m in live], job.size, job.job_id)
         self._table.write(job)
         job.version += 1
+        Job.changes += 1
         bisect.insort(self._live, (job.sort_key(), job), key=lambda e: e[0])
 
     def _remove_live(self, job: Job) -> None:

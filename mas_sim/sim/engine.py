@@ -383,6 +383,7 @@ class Simulation:
         self._unstarted -= job.unstarted
         job.unstarted = 0
         job.version += 1
+        Job.changes += 1
         self._end_job(job, "dropped", now)
 
     def _install(self, view: SchedulerView, schedule: Schedule) -> None:
@@ -408,9 +409,10 @@ class Simulation:
 
     def _enqueue(self, sj: SubJob) -> None:
         """Queue ``sj`` on the SA its job's plan gives it (the plan must exist)."""
-        plan = sj.job.plan
+        job = sj.job
+        plan = job.plan
         assert plan is not None
-        i = plan.index(sj.job, sj.layer)
+        i = int(plan.slot_rq[job.plan_slot + sj.layer])  # Plan.index, inline: once per SJ
         sj.sa = int(plan.sa[i])
         sj.sched_priority = float(plan.priority[i])
         self.sas[sj.sa].push(sj, plan.seq + i)
@@ -422,6 +424,7 @@ class Simulation:
         job.left[sj.layer] = -1
         job.unstarted -= 1
         job.version += 1
+        Job.changes += 1
         self._unstarted -= 1
         for fn in self._hooks["subjob_started"]:
             fn(sj, sj.sa, sj.start)
@@ -433,6 +436,7 @@ class Simulation:
         job.layers_left -= 1
         job.remaining_work -= self._models.min_latency[job.model_id][sj.layer]
         job.version += 1
+        Job.changes += 1
         if job.status == "live":
             self._table.set_remaining(job)
         for fn in self._hooks["subjob_finished"]:
@@ -447,7 +451,7 @@ class Simulation:
             succ = subjobs[s]
             succ.preds_left -= 1
             if succ.state == PENDING:
-                left[s] -= 1
+                left[s] = succ.preds_left  # the same count (a Python int: the cheaper write)
             if succ.preds_left == 0 and succ.state == PENDING and planned:
                 if wc:
                     self._enqueue(succ)

@@ -27,12 +27,13 @@ JobStatus = Literal["live", "met", "missed", "dropped"]
 class Job:
     """One request being served: its profile, sub-jobs and progress."""
 
-    __slots__ = ("_version", "end", "isolated_latency", "layers_left", "left", "model_id", "plan",
-                 "plan_slot", "profile", "remaining_work", "request", "row", "status", "subjobs",
-                 "unstarted")
+    __slots__ = ("end", "isolated_latency", "layers_left", "left", "model_id", "plan", "plan_slot",
+                 "profile", "remaining_work", "request", "row", "status", "subjobs", "unstarted",
+                 "version")
 
     changes = 0
-    """Bumped whenever any job is made or any job's :attr:`version` changes (in this process):
+    """Bumped whenever any job is made or any job's :attr:`version` changes (in this process; a
+    plain counter beside ``version``, not a property, because it moves twice per sub-job):
     while it stands still, every ready queue is what it was (the engine reuses its arrays)."""
 
     def __init__(self, request: Request, profile: ModelProfile, model_id: int,
@@ -60,7 +61,9 @@ class Job:
         self.status: JobStatus = "live"
         self.end = float("nan")
         """When the job finished (all layers done), cycles; NaN if it never did."""
-        self._version = 0
+        self.version = 0
+        """Bumped whenever a sub-job starts or finishes or the request changes (its place in the
+        ready queue is rebuilt); whoever bumps it also bumps :attr:`changes`."""
         Job.changes += 1
         self.row = -1
         """The job's row in the engine's job table while it is live (-1: none)."""
@@ -70,17 +73,6 @@ class Job:
         engine's latest schedule."""
         self.plan_slot = 0
         """Slot of the job's layer 0 in ``plan.slot_rq`` (layer ``l`` is ``plan_slot + l``)."""
-
-    @property
-    def version(self) -> int:
-        """Bumped whenever a sub-job starts or finishes or the request changes (its place in the
-        ready queue is rebuilt)."""
-        return self._version
-
-    @version.setter
-    def version(self, value: int) -> None:
-        self._version = value
-        Job.changes += 1
 
     @property
     def job_id(self) -> int:
