@@ -99,7 +99,12 @@ def sj_keys(view: SchedulerView) -> IntArray:
 
 def residual_rows(view: SchedulerView, next_view: SchedulerView) -> IntArray:
     """Rows of ``next_view`` whose SJ was already in ``view`` (neither started nor dropped)."""
-    return np.flatnonzero(np.isin(sj_keys(next_view), sj_keys(view))).astype(np.int64)
+    # A sorted lookup: np.isin's general path costs several times more on queues this small.
+    before = np.sort(sj_keys(view))
+    keys = sj_keys(next_view)
+    at = np.minimum(np.searchsorted(before, keys), max(before.shape[0] - 1, 0))
+    found = before[at] == keys if before.shape[0] else np.zeros(keys.shape[0], dtype=bool)
+    return np.flatnonzero(found).astype(np.int64)
 
 
 @dataclass(eq=False)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mas_sim.core.errors import ConfigError
 from mas_sim.sim.view import Schedule
 from mas_sim.workload import Request
 from policies.relmas.ddpg import DDPG, DDPGConfig, ReplayBuffer, Transition, collate
 from policies.relmas.encoding import Normalisation, StateEncoder, decode
-from policies.relmas.rollout import Episode
+from policies.relmas.rollout import Episode, residual_rows
 from policies.relmas.train import play_tick
 from tests.policies.relmas.relmas_scenarios import (
     PERIOD,
@@ -147,3 +150,16 @@ def test_exploration_noise_is_the_papers_and_sa_epsilon_plays_the_drawn_sa() -> 
 def test_sa_epsilon_out_of_range_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"sa_epsilon = 1\.5"):
         DDPGConfig(sa_epsilon=1.5)
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=40),
+       st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=40))
+def test_residual_rows_are_the_next_views_sjs_already_queued(
+        before: list[tuple[int, int]], after: list[tuple[int, int]]) -> None:
+    def view(pairs: list[tuple[int, int]]) -> SimpleNamespace:
+        job, layer = (np.array([p[i] for p in pairs], dtype=np.int64) for i in (0, 1))
+        return SimpleNamespace(job_id=job, layer_index=layer)
+
+    rows = residual_rows(view(before), view(after))  # type: ignore[arg-type]
+    assert rows.dtype == np.int64
+    assert rows.tolist() == [i for i, pair in enumerate(after) if pair in set(before)]
