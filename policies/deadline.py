@@ -12,17 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from mas_sim.sim.jit import njit
-from mas_sim.sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import FloatArray, IntArray, Schedule, SchedulerView
 from policies.earliest_finish import assign_earliest_finish, assign_with_admission
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 class EdfH:

@@ -13,16 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from mas_sim.sim.jit import njit
-from mas_sim.sim.view import Schedule, SchedulerView
+from mas_sim.sim.view import FloatArray, IntArray, Schedule, SchedulerView
 
 if TYPE_CHECKING:
     from mas_sim.hardware import SystemSpec
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 class HeraldLike:

@@ -146,7 +146,7 @@ def point_of_row(row: Mapping[str, Any]) -> Point:
         if name not in row:
             continue
         value = _plain(row[name])
-        if value is None and f.name != "policy_options":
+        if value is None:
             # An empty cell means the field's default: files written before a default became
             # a number (the Pareto shape was None) hold empty cells there.
             continue

@@ -412,7 +412,7 @@ class Simulation:
         job = sj.job
         plan = job.plan
         assert plan is not None
-        i = int(plan.slot_rq[job.plan_slot + sj.layer])  # Plan.index, inline: once per SJ
+        i = int(plan.slot_rq[job.plan_slot + sj.layer])  # the SJ's RQ index in the plan
         sj.sa = int(plan.sa[i])
         sj.sched_priority = float(plan.priority[i])
         self.sas[sj.sa].push(sj, plan.seq + i)

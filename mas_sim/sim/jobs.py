@@ -159,7 +159,3 @@ class Plan:
         """Local-queue entry number of RQ index 0 (ties: earlier plans, lower index first)."""
         self.slot_rq = slot_rq
         """RQ index of each (job, layer) slot of the planned jobs (-1: not in the RQ)."""
-
-    def index(self, job: Job, layer: int) -> int:
-        """RQ index of ``job``'s ``layer`` in the plan (the job must be planned by it)."""
-        return int(self.slot_rq[job.plan_slot + layer])

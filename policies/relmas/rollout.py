@@ -101,10 +101,11 @@ def residual_rows(view: SchedulerView, next_view: SchedulerView) -> IntArray:
     """Rows of ``next_view`` whose SJ was already in ``view`` (neither started nor dropped)."""
     # A sorted lookup: np.isin's general path costs several times more on queues this small.
     before = np.sort(sj_keys(view))
+    if before.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
     keys = sj_keys(next_view)
-    at = np.minimum(np.searchsorted(before, keys), max(before.shape[0] - 1, 0))
-    found = before[at] == keys if before.shape[0] else np.zeros(keys.shape[0], dtype=bool)
-    return np.flatnonzero(found).astype(np.int64)
+    at = np.minimum(np.searchsorted(before, keys), before.shape[0] - 1)
+    return np.flatnonzero(before[at] == keys).astype(np.int64)
 
 
 @dataclass(eq=False)
